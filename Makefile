@@ -1,0 +1,40 @@
+# songforge — the two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+# Debian packages the tests and benchmarks use (soundfonts render known multitrack stems).
+APT_PACKAGES := fluidsynth fluid-soundfont-gm
+
+.PHONY: run test venv apt-deps bench clean lint
+
+$(BIN)/songforge: pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "songforge needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU build; a range would pull CUDA wheels.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/songforge
+
+run: venv
+	$(BIN)/songforge serve
+
+apt-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: venv apt-deps
+	$(BIN)/python -m pytest -q -ra
+
+bench: venv apt-deps
+	$(BIN)/python bench/api.py
+	$(BIN)/python bench/separation.py
+
+clean:
+	rm -rf $(VENV) songforge-data .pytest_cache

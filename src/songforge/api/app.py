@@ -1,0 +1,68 @@
+"""The FastAPI application factory."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+from songforge import __version__
+from songforge.api.auth import Authenticator
+from songforge.api.errors import install_error_handlers
+from songforge.api.metrics import Metrics, MetricsMiddleware
+from songforge.api.routes import act, fetch, files, ops, submit, uploads
+from songforge.config import Settings
+from songforge.core.services import Services, build_services
+from songforge.db.migrate import upgrade_database
+
+log = logging.getLogger("songforge")
+
+DESCRIPTION = """A self-hosted music API server speaking the Suno task API (DeerAPI / new-api flavour).
+
+Submit work, get a task id at once, poll `GET /suno/fetch/{id}` or `POST /suno/fetch` until the task is
+`SUCCESS` or `FAILURE` (or receive a signed webhook). Authenticate with `Authorization: Bearer sk-…`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, start_workers: bool | None = None) -> FastAPI:
+    settings = settings or Settings()
+    services = build_services(settings)
+    upgrade_database(services.db.engine)
+    run_workers = settings.workers > 0 if start_workers is None else start_workers
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = None
+        if run_workers:
+            from songforge.worker.pool import WorkerPool
+
+            pool = WorkerPool(services, settings.workers)
+            pool.start()
+        app.state.worker_pool = pool
+        try:
+            yield
+        finally:
+            if pool is not None:
+                pool.stop()
+            services.db.dispose()
+
+    app = FastAPI(
+        title="songforge",
+        version=__version__,
+        description=DESCRIPTION,
+        default_response_class=ORJSONResponse,
+        lifespan=lifespan,
+    )
+    attach_services(app, services)
+    install_error_handlers(app)
+    for module in (submit, fetch, uploads, act, files, ops):
+        app.include_router(module.router)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    return app
+
+
+def attach_services(app: FastAPI, services: Services) -> None:
+    app.state.services = services
+    app.state.authenticator = Authenticator(services)
+    app.state.metrics = Metrics(services)

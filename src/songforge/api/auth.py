@@ -1,0 +1,62 @@
+"""Bearer-key authentication (cached briefly) and the per-key rate limit."""
+
+import hashlib
+import threading
+import time
+
+from fastapi import Request
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from songforge.api.errors import AuthError, TaskApiError
+from songforge.core.accounts import Caller, find_caller, key_secret_from_header
+from songforge.core.services import Services
+
+
+class Authenticator:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._cache: dict[str, tuple[Caller | None, float]] = {}
+        self._lock = threading.Lock()
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._default_limit = parse(services.settings.rate_limit)
+
+    def authenticate(self, authorization: str | None) -> Caller:
+        secret = key_secret_from_header(authorization)
+        if secret is None:
+            raise AuthError(401, "missing_api_key", "missing API key: send the header `Authorization: Bearer sk-…`")
+        caller = self._lookup(secret)
+        if caller is None:
+            raise AuthError(401, "invalid_api_key", "invalid API key: it is unknown or was revoked")
+        limit = parse(caller.rate_limit) if caller.rate_limit else self._default_limit
+        if not self._limiter.hit(limit, caller.key_id):
+            raise TaskApiError(
+                429,
+                "rate_limited",
+                f"rate limit exceeded for this key ({limit}); slow down and retry in a few seconds",
+                headers={"Retry-After": "5"},
+            )
+        return caller
+
+    def _lookup(self, secret: str) -> Caller | None:
+        # Cache by a hash of the secret so a revoked key stops working within auth_cache_seconds.
+        cache_key = hashlib.sha256(secret.encode()).hexdigest()
+        moment = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(cache_key)
+        if hit is not None and hit[1] > moment:
+            return hit[0]
+        with self._services.db.session() as session:
+            caller = find_caller(session, secret)
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[cache_key] = (caller, moment + self._services.settings.auth_cache_seconds)
+        return caller
+
+
+async def current_caller(request: Request) -> Caller:
+    """FastAPI dependency: the authenticated caller of this request."""
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator.authenticate(request.headers.get("authorization"))

@@ -1,0 +1,90 @@
+"""The two error envelopes of Part A §2, and handlers that make every error one of them."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("songforge.api")
+
+
+class TaskApiError(Exception):
+    """Task-layer error: HTTP status + {"code", "message", "data": null}."""
+
+    def __init__(self, status_code: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.headers = headers
+
+
+class AuthError(Exception):
+    """Gateway/auth error: HTTP 401/403 + {"error": {"message", "type", "code"}}."""
+
+    def __init__(self, status_code: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+
+
+def invalid_request(message: str) -> TaskApiError:
+    return TaskApiError(400, "invalid_request", message)
+
+
+def task_error_body(code: str, message: str) -> dict[str, object]:
+    return {"code": code, "message": message, "data": None}
+
+
+def _describe_validation_error(error: RequestValidationError) -> str:
+    sentences = []
+    for item in error.errors()[:5]:
+        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")]
+        field = ".".join(location)
+        kind = item.get("type", "")
+        if kind == "json_invalid":
+            sentences.append("the request body is not valid JSON")
+        elif kind == "missing":
+            sentences.append(f"`{field}` is required")
+        elif kind in ("model_attributes_type", "dict_type") and not field:
+            sentences.append("the request body must be a JSON object")
+        else:
+            message = item.get("msg", "is invalid")
+            sentences.append(f"`{field}`: {message}" if field else message)
+    return "; ".join(sentences) + "."
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TaskApiError)
+    async def _task_error(_: Request, error: TaskApiError) -> ORJSONResponse:
+        return ORJSONResponse(
+            task_error_body(error.code, error.message), status_code=error.status_code, headers=error.headers
+        )
+
+    @app.exception_handler(AuthError)
+    async def _auth_error(_: Request, error: AuthError) -> ORJSONResponse:
+        body = {"error": {"message": error.message, "type": "songforge_error", "code": error.code}}
+        return ORJSONResponse(body, status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, error: RequestValidationError) -> ORJSONResponse:
+        return ORJSONResponse(task_error_body("invalid_request", _describe_validation_error(error)), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, error: StarletteHTTPException) -> ORJSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "invalid_request")
+        message = str(error.detail) if error.detail else "request failed"
+        if error.status_code == 404 and message == "Not Found":
+            message = "no such route; see /docs for the routes songforge serves"
+        return ORJSONResponse(task_error_body(code, message), status_code=error.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> ORJSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return ORJSONResponse(
+            task_error_body("internal_error", "songforge hit an internal error; it has been logged"),
+            status_code=500,
+        )

@@ -1,0 +1,78 @@
+"""Prometheus metrics: request counts/latency (ASGI middleware) and task counts read at scrape time."""
+
+import time
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from songforge.core.services import Services
+from songforge.db.models import Task, WebhookDelivery
+
+
+class Metrics:
+    def __init__(self, services: Services) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "songforge_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "songforge_http_request_duration_seconds",
+            "HTTP request latency",
+            ["route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry,
+        )
+        self.registry.register(_TaskCollector(services))
+
+
+class _TaskCollector(Collector):
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        tasks = GaugeMetricFamily("songforge_tasks", "Tasks by kind and status", labels=["kind", "status"])
+        webhooks = GaugeMetricFamily("songforge_webhook_deliveries", "Webhook deliveries by state", labels=["state"])
+        with self._services.db.read_engine.connect() as connection:
+            for kind, status, count in connection.execute(
+                select(Task.kind, Task.status, func.count()).group_by(Task.kind, Task.status)
+            ):
+                tasks.add_metric([kind, status], count)
+            for state, count in connection.execute(
+                select(WebhookDelivery.state, func.count()).group_by(WebhookDelivery.state)
+            ):
+                webhooks.add_metric([state], count)
+        yield tasks
+        yield webhooks
+
+
+class MetricsMiddleware:
+    """Pure ASGI (no per-request task or body copy) so /healthz stays a fair ceiling."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            self.metrics.requests.labels(scope["method"], template, str(status)).inc()
+            self.metrics.latency.labels(template).observe(time.perf_counter() - started)

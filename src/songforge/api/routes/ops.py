@@ -1,0 +1,19 @@
+"""Operations: /healthz and /metrics."""
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import ORJSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", response_class=ORJSONResponse)
+async def healthz() -> ORJSONResponse:
+    """Liveness: the process answers (does not touch the database)."""
+    return ORJSONResponse({"status": "ok"})
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    """Prometheus text format."""
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,201 @@
+"""POST /suno/submit/{music,lyrics,concat}."""
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+
+from songforge.api.auth import current_caller
+from songforge.api.errors import TaskApiError, invalid_request
+from songforge.api.submission import check_length, find_visible_clip, notify_hook_of, submit
+from songforge.api.schemas import ConcatSubmitRequest, LyricsSubmitRequest, MusicSubmitRequest
+from songforge.core.accounts import Caller
+from songforge.core.clip_data import base_clip_data, family_for
+from songforge.core.jobs import KNOWN_MUSIC_TASKS, PENDING_MUSIC_MODES, JobKind
+from songforge.core.lifecycle import NewClip
+from songforge.core.models_catalog import accepted_mv_names, canonical_mv
+from songforge.core.services import Services
+from songforge.core.status import ClipStatus
+from songforge.engines.separation.stems import StemSet
+
+router = APIRouter(prefix="/suno/submit", tags=["submit"])
+
+SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "invalid_request / task_not_exist"},
+    401: {"description": "missing or invalid API key"},
+    403: {"description": "quota_not_enough"},
+    429: {"description": "rate, concurrency or queue limit"},
+}
+STEM_TYPE_ID = 91
+JOINABLE_TASKS = ("extend", "upload_extend", "infill")
+
+
+def _services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def _envelope(task_id: str) -> dict[str, Any]:
+    return {"code": "success", "message": "", "data": task_id}
+
+
+def _raw_body(request_body: Any) -> Any:
+    return request_body.model_dump(exclude_unset=True)
+
+
+@router.post("/music", responses={**SUBMIT_RESPONSES, 501: {"description": "mode not available yet"}})
+def submit_music(
+    body: MusicSubmitRequest, request: Request, caller: Caller = Depends(current_caller)
+) -> dict[str, Any]:
+    """All music jobs: generate, extend, cover, infill, persona and `gen_stem` (Two / Twelve stems)."""
+    services = _services(request)
+    settings = services.settings
+    mv = canonical_mv(body.mv) if body.mv else canonical_mv(settings.default_mv)
+    if mv is None:
+        raise invalid_request(f"unknown `mv` {body.mv!r}; accepted: {', '.join(accepted_mv_names())}.")
+    mode = body.task or "generate"
+    if mode not in KNOWN_MUSIC_TASKS and mode != "generate":
+        accepted = ", ".join(sorted(KNOWN_MUSIC_TASKS))
+        raise invalid_request(f"unknown `task` {mode!r}; accepted: {accepted} (or no `task` to generate).")
+    check_length("prompt", body.prompt, settings.max_prompt_chars)
+    check_length("gpt_description_prompt", body.gpt_description_prompt, settings.max_prompt_chars)
+    check_length("tags", body.tags, settings.max_tags_chars)
+    check_length("negative_tags", body.negative_tags, settings.max_tags_chars)
+    check_length("title", body.title, settings.max_title_chars)
+    if (
+        body.infill_start_s is not None
+        and body.infill_end_s is not None
+        and body.infill_start_s >= body.infill_end_s
+    ):
+        raise invalid_request("`infill_start_s` must be smaller than `infill_end_s`.")
+    notify_hook = notify_hook_of(body)
+    if mode == "gen_stem":
+        return _envelope(_submit_stems(services, caller, body, mv, notify_hook))
+    _check_sources(services, caller, body, mode)
+    raise TaskApiError(
+        501,
+        "mode_not_available",
+        f"the `{PENDING_MUSIC_MODES[mode]}` mode has no engine in this songforge build yet; "
+        "available now: task=gen_stem (stem separation), lyrics, uploads and WAV rendering.",
+    )
+
+
+def _check_sources(services: Services, caller: Caller, body: MusicSubmitRequest, mode: str) -> None:
+    """Validate the clips a mode names before saying it is not available (clear errors first)."""
+    with services.db.session() as session:
+        if mode in ("extend", "upload_extend", "infill"):
+            clip = find_visible_clip(session, caller, body.continue_clip_id, "continue_clip_id", body.task_id)
+            duration = clip.duration or 0.0
+            if mode != "infill" and body.continue_at is not None and duration and body.continue_at >= duration:
+                raise invalid_request(
+                    f"`continue_at` ({body.continue_at} s) must be less than the clip's duration ({duration} s)."
+                )
+        elif mode == "cover":
+            find_visible_clip(session, caller, body.cover_clip_id, "cover_clip_id", body.task_id)
+        elif mode == "artist_consistency":
+            find_visible_clip(session, caller, body.artist_clip_id, "artist_clip_id", None)
+
+
+def _stem_set_of(body: MusicSubmitRequest) -> StemSet:
+    for value in (body.stem_task, body.stem_type_group_name):
+        if value and value.lower() in ("two", "twelve"):
+            return StemSet(value.lower())
+    raise invalid_request("`stem_task` must be \"two\" or \"twelve\" (or `stem_type_group_name` \"Two\"/\"Twelve\").")
+
+
+def _submit_stems(services: Services, caller: Caller, body: MusicSubmitRequest, mv: str, notify_hook: str) -> str:
+    stem_set = _stem_set_of(body)
+    with services.db.session() as session:
+        source = find_visible_clip(session, caller, body.continue_clip_id, "continue_clip_id", body.task_id)
+        if source.status != ClipStatus.COMPLETE or not source.master_key:
+            raise invalid_request(f"clip {source.id} is not complete yet; separate it once its task is SUCCESS.")
+        source_id = source.id
+        source_data = orjson.loads(source.data_json)
+    source_title = source_data.get("title") or ""
+    history = [
+        {
+            "id": source_id,
+            "type": "gen",
+            "source": "web",
+            "infill": False,
+            "stem_type_id": STEM_TYPE_ID,
+            "stem_type_group_name": stem_set.group_name,
+            "stem_task": stem_set.value,
+            "stem_from_id": source_id,
+        }
+    ]
+    clips = []
+    for index, stem_name in enumerate(stem_set.stem_names):
+        metadata = {
+            "task": "gen_stem",
+            "type": "gen",
+            "prompt": source_data.get("metadata", {}).get("prompt", "") if stem_name == "Vocals" else "",
+            "tags": source_data.get("metadata", {}).get("tags", ""),
+            "history": history,
+            "stem_from_id": source_id,
+            "edited_clip_id": source_id,
+            "stem_task": stem_set.value,
+            "stem_type_id": STEM_TYPE_ID,
+            "stem_type_group_name": stem_name,
+            "is_remix": True,
+            "can_remix": True,
+            "make_instrumental": stem_name != "Vocals",
+        }
+        title = f"{source_title} ({stem_name})"
+        data = base_clip_data(
+            title=title, family=family_for(mv), account_id=caller.account_id, batch_index=index, metadata=metadata
+        )
+        clips.append(NewClip(title=title, data=data))
+    kind = JobKind.GEN_STEM_TWO if stem_set is StemSet.TWO else JobKind.GEN_STEM_TWELVE
+    return submit(
+        services,
+        caller,
+        kind,
+        request_body=_raw_body(body),
+        params={"source_clip_id": source_id, "stem_set": stem_set.value},
+        notify_hook=notify_hook,
+        clips=clips,
+    )
+
+
+@router.post("/lyrics", responses=SUBMIT_RESPONSES)
+def submit_lyrics(
+    body: LyricsSubmitRequest, request: Request, caller: Caller = Depends(current_caller)
+) -> dict[str, Any]:
+    """Write lyrics for a topic (sections, rhymes, a title); the task's `data` is one lyrics object."""
+    services = _services(request)
+    if not body.prompt.strip():
+        raise invalid_request("`prompt` is empty: say what the song is about (prompt_empty).")
+    check_length("prompt", body.prompt, services.settings.max_prompt_chars)
+    task_id = submit(
+        services,
+        caller,
+        JobKind.LYRICS,
+        request_body=_raw_body(body),
+        params={"prompt": body.prompt, "seed": body.seed},
+        notify_hook=notify_hook_of(body),
+        clips=[],
+    )
+    return _envelope(task_id)
+
+
+@router.post("/concat", responses={**SUBMIT_RESPONSES, 501: {"description": "join not available yet"}})
+def submit_concat(
+    body: ConcatSubmitRequest, request: Request, caller: Caller = Depends(current_caller)
+) -> dict[str, Any]:
+    """Join an extended (or infilled) clip with its history into the full song."""
+    services = _services(request)
+    with services.db.session() as session:
+        clip = find_visible_clip(session, caller, body.clip_id, "clip_id", None)
+        metadata = orjson.loads(clip.data_json).get("metadata", {})
+    made_by = metadata.get("task") or metadata.get("type") or "gen"
+    if made_by not in JOINABLE_TASKS:
+        raise invalid_request(
+            f"clip {body.clip_id} was made by `{made_by}`; only clips made by extend, upload_extend or infill "
+            "can be joined."
+        )
+    if bool(body.is_infill) != (made_by == "infill"):
+        expected = "true" if made_by == "infill" else "false"
+        raise invalid_request(f"`is_infill` must be {expected} for a clip made by `{made_by}`.")
+    raise TaskApiError(
+        501, "mode_not_available", "joining clips (concat) arrives with the song generation engine; not available yet."
+    )

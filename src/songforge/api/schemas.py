@@ -1,0 +1,65 @@
+"""Request bodies of the wire contract. Unknown fields are allowed and kept (Part A §8)."""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class MusicSubmitRequest(_Open):
+    prompt: str | None = Field(None, description="Lyrics (custom mode) or empty for instrumental/stems.")
+    gpt_description_prompt: str | None = Field(None, description="Free-text description (inspiration mode).")
+    make_instrumental: bool | None = None
+    mv: str | None = Field(None, description="Model version, e.g. chirp-v4, chirp-auk, chirp-crow.")
+    title: str | None = None
+    tags: str | None = None
+    negative_tags: str | None = None
+    generation_type: str | None = None
+    task: str | None = Field(
+        None, description="extend, upload_extend, cover, infill, artist_consistency, gen_stem; absent = generate."
+    )
+    task_id: str | None = Field(None, description="The task that produced the source clip.")
+    continue_clip_id: str | None = None
+    continue_at: float | None = Field(None, ge=0)
+    continued_aligned_prompt: str | None = None
+    infill_start_s: float | None = Field(None, ge=0)
+    infill_end_s: float | None = Field(None, ge=0)
+    cover_clip_id: str | None = None
+    persona_id: str | None = None
+    artist_clip_id: str | None = None
+    stem_type_id: int | None = None
+    stem_type_group_name: str | None = Field(None, description="Two or Twelve.")
+    stem_task: str | None = Field(None, description="two or twelve.")
+    notify_hook: str | None = Field(None, description="Webhook URL (POSTed the task on every status change).")
+    callBackUrl: str | None = Field(None, description="Alias of notify_hook.")
+    metadata: dict[str, Any] | None = None
+    vocal_gender: str | None = None
+
+
+class LyricsSubmitRequest(_Open):
+    prompt: str = Field(..., description="Topic, theme or description of the song.")
+    notify_hook: str | None = None
+    callBackUrl: str | None = None
+    seed: int | None = Field(None, description="Fixes the writer's choices (same prompt + seed → same lyrics).")
+
+
+class ConcatSubmitRequest(_Open):
+    clip_id: str = Field(..., description="A clip made by extend/upload_extend (or infill).")
+    is_infill: bool | None = False
+    notify_hook: str | None = None
+    callBackUrl: str | None = None
+
+
+class BatchFetchRequest(_Open):
+    ids: list[str] = Field(default_factory=list, description="Task ids (answered in this order).")
+    action: str | None = Field(None, description="MUSIC or LYRICS; a non-matching value is ignored.")
+
+
+class UploadUrlRequest(_Open):
+    url: str = Field(..., description="Publicly downloadable audio URL.")
+    title: str | None = None
+    notify_hook: str | None = None
+    callBackUrl: str | None = None

@@ -1,0 +1,128 @@
+"""One Settings object for the whole service (environment prefix SONGFORGE_)."""
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SONGFORGE_", env_file=None, extra="ignore")
+
+    # Where every piece of state lives: SQLite file, blobs, secrets, models.
+    data_dir: Path = Path("./songforge-data")
+    # Empty means SQLite (WAL) inside data_dir; e.g. postgresql+psycopg://user:pw@host/db.
+    database_url: str = ""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Base of every absolute URL handed to clients; empty means http://{host}:{port}.
+    public_base_url: str = ""
+
+    # Embedded worker pool (threads inside `songforge serve`); 0 runs an API-only node.
+    workers: int = 2
+    lease_seconds: float = 30.0
+    max_attempts: int = 3
+    poll_interval_seconds: float = 1.0
+    job_deadline_seconds: float = 3600.0
+
+    # Billing (credits per task; Part A §14).
+    price_music: float = 1.0
+    price_lyrics: float = 0.02
+    price_stem_two: float = 1.0
+    price_stem_twelve: float = 5.0
+    price_concat: float = 1.0
+    price_persona: float = 1.0
+    price_upload: float = 0.0
+    price_wav: float = 0.0
+    admin_initial_credits: float = 1000.0
+
+    # Limits (Part A §15); a key may override the first two.
+    rate_limit: str = "600/minute"
+    max_concurrent_tasks_per_key: int = 16
+    max_queued_tasks: int = 2000
+    auth_cache_seconds: float = 5.0
+
+    # Input caps.
+    max_upload_bytes: int = 200 * 1024 * 1024
+    max_audio_seconds: float = 900.0
+    max_prompt_chars: int = 5000
+    max_tags_chars: int = 1000
+    max_title_chars: int = 200
+    max_batch_ids: int = 500
+
+    # Outbound HTTP (upload-by-URL and webhooks).
+    allow_private_urls: bool = False
+    url_fetch_timeout_seconds: float = 30.0
+    url_max_redirects: int = 3
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 5
+    webhook_backoff_seconds: float = 2.0
+
+    # Engines.
+    default_mv: str = "chirp-v4"
+    model_dir: Path | None = None
+    allow_model_download: bool = False
+    prefer_demucs: bool = True
+    dispatcher: Literal["local"] = "local"
+
+    # HMAC key for signed file URLs; empty means generated once into data_dir/secret.key.
+    secret_key: str = Field(default="", repr=False)
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'songforge.db').resolve()}"
+
+    @cached_property
+    def resolved_public_base_url(self) -> str:
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    @cached_property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @cached_property
+    def resolved_model_dir(self) -> Path:
+        return self.model_dir or self.data_dir / "models"
+
+    @cached_property
+    def resolved_secret_key(self) -> bytes:
+        if self.secret_key:
+            return self.secret_key.encode()
+        return _load_or_create_secret(self.data_dir / "secret.key")
+
+
+def _load_or_create_secret(path: Path) -> bytes:
+    import os
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    value = secrets.token_hex(32).encode()
+    # O_EXCL: two processes starting at once agree on one secret.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(value)
+    return value
+
+
+def credits_to_micros(credits: float) -> int:
+    """Credits are stored as integer millionths so that sums never drift."""
+    return round(credits * 1_000_000)
+
+
+def micros_to_credits(micros: int) -> float:
+    return micros / 1_000_000

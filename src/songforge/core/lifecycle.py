@@ -1,0 +1,312 @@
+"""The task state machine: every status change is a compare-and-swap update in one transaction.
+
+Each change that a client can see also writes its webhook delivery row in the same transaction
+(outbox), so a crash can neither lose a webhook nor send one for a change that did not happen.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session
+
+from songforge.core.accounts import Caller
+from songforge.core.clock import new_id, now
+from songforge.core.jobs import JobSpec
+from songforge.core.queries import fetch_task_objects
+from songforge.core.status import ACTIVE_TASK_STATUSES, ClipStatus, TaskStatus
+from songforge.core.urls import UrlSigner
+from songforge.db.models import Account, Clip, LedgerEntry, Task, WebhookDelivery
+
+
+class QuotaExceeded(Exception):
+    """The account's balance does not cover the task's price."""
+
+
+@dataclass(frozen=True)
+class NewClip:
+    title: str
+    data: dict[str, Any]  # Suno clip fields except id/status/URLs
+    id: str = field(default_factory=new_id)
+
+
+@dataclass(frozen=True)
+class ClipOutput:
+    """What a finished job hands back for one clip."""
+
+    clip_id: str
+    data: dict[str, Any]
+    duration: float | None
+    sample_rate: int | None = None
+    audio_key: str | None = None
+    wav_key: str | None = None
+    master_key: str | None = None
+    image_key: str | None = None
+    image_large_key: str | None = None
+
+
+def create_task(
+    session: Session,
+    caller: Caller,
+    spec: JobSpec,
+    *,
+    request_body: Any,
+    params: dict[str, Any],
+    notify_hook: str,
+    clips: list[NewClip],
+    deadline_seconds: float,
+) -> Task:
+    """Insert a NOT_START task and its clips, reserving the price (Part A §14)."""
+    reserve_credits(session, caller.account_id, spec.price_micros)
+    moment = now()
+    task = Task(
+        id=new_id(),
+        account_id=caller.account_id,
+        api_key_id=caller.key_id,
+        action=spec.action,
+        kind=spec.kind,
+        status=TaskStatus.NOT_START,
+        progress=0,
+        fail_reason="",
+        submit_time=int(moment),
+        start_time=0,
+        finish_time=0,
+        notify_hook=notify_hook,
+        request_json=orjson.dumps(request_body).decode(),
+        params_json=orjson.dumps(params).decode(),
+        price_micros=spec.price_micros,
+        next_run_at=moment,
+        deadline_at=moment + deadline_seconds,
+        updated_at=moment,
+    )
+    session.add(task)
+    session.flush()
+    if spec.price_micros:
+        _ledger(session, caller.account_id, task.id, "charge", -spec.price_micros, f"{spec.kind} task")
+    for position, new_clip in enumerate(clips):
+        session.add(
+            Clip(
+                id=new_clip.id,
+                task_id=task.id,
+                account_id=caller.account_id,
+                position=position,
+                status=ClipStatus.SUBMITTED,
+                data_json=orjson.dumps({"title": new_clip.title, **new_clip.data}).decode(),
+            )
+        )
+    session.flush()
+    return task
+
+
+def reserve_credits(session: Session, account_id: str, price_micros: int) -> None:
+    if price_micros <= 0:
+        return
+    result = session.execute(
+        update(Account)
+        .where(Account.id == account_id, Account.balance_micros >= price_micros)
+        .values(balance_micros=Account.balance_micros - price_micros)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise QuotaExceeded
+
+
+def _ledger(session: Session, account_id: str, task_id: str | None, kind: str, amount: int, note: str) -> None:
+    balance = session.execute(select(Account.balance_micros).where(Account.id == account_id)).scalar_one()
+    session.add(
+        LedgerEntry(
+            account_id=account_id,
+            task_id=task_id,
+            kind=kind,
+            amount_micros=amount,
+            balance_after_micros=balance,
+            note=note,
+            created_at=now(),
+        )
+    )
+
+
+def count_active_tasks(session: Session, *, api_key_id: str | None = None) -> int:
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(Task).where(Task.status.in_(ACTIVE_TASK_STATUSES))
+    if api_key_id is not None:
+        query = query.where(Task.api_key_id == api_key_id)
+    return int(session.execute(query).scalar_one())
+
+
+def mark_queued(session: Session, task_id: str, signer: UrlSigner) -> bool:
+    """NOT_START → QUEUED once the dispatcher has the job."""
+    moved = _swap_status(session, task_id, (TaskStatus.NOT_START,), {"status": TaskStatus.QUEUED})
+    if moved:
+        session.execute(update(Clip).where(Clip.task_id == task_id).values(status=ClipStatus.QUEUED))
+        emit_event(session, task_id, signer)
+    return moved
+
+
+def claim_task(session: Session, task_id: str, worker_id: str, lease_seconds: float) -> bool:
+    """QUEUED (or IN_PROGRESS with an expired lease) → IN_PROGRESS owned by `worker_id`."""
+    moment = now()
+    claimable = (Task.status == TaskStatus.QUEUED) | (
+        (Task.status == TaskStatus.IN_PROGRESS) & (Task.lease_expires_at < moment)
+    )
+    result = session.execute(
+        update(Task)
+        .where(Task.id == task_id, claimable)
+        .values(
+            status=TaskStatus.IN_PROGRESS,
+            lease_owner=worker_id,
+            lease_expires_at=moment + lease_seconds,
+            attempts=Task.attempts + 1,
+            start_time=case((Task.start_time == 0, int(moment)), else_=Task.start_time),
+            updated_at=moment,
+        )
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def announce_started(session: Session, task_id: str, signer: UrlSigner) -> None:
+    """First claim of a task: its clips are now being made (one webhook for IN_PROGRESS)."""
+    session.execute(
+        update(Clip)
+        .where(Clip.task_id == task_id, Clip.status.in_((ClipStatus.SUBMITTED, ClipStatus.QUEUED)))
+        .values(status=ClipStatus.QUEUED)
+    )
+    emit_event(session, task_id, signer)
+
+
+def renew_lease(session: Session, task_id: str, worker_id: str, lease_seconds: float, progress: int | None) -> bool:
+    """Heartbeat + monotonic progress; False means the job is no longer ours (stop working)."""
+    values: dict[str, Any] = {"lease_expires_at": now() + lease_seconds}
+    if progress is not None:
+        values["progress"] = case((Task.progress < progress, progress), else_=Task.progress)
+    result = session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.lease_owner == worker_id, Task.status == TaskStatus.IN_PROGRESS)
+        .values(**values)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def complete_task(
+    session: Session,
+    task_id: str,
+    worker_id: str,
+    signer: UrlSigner,
+    *,
+    clips: list[ClipOutput] = (),  # type: ignore[assignment]
+    result: dict[str, Any] | None = None,
+) -> bool:
+    """IN_PROGRESS (ours) → SUCCESS with every clip complete, in one transaction. False: not ours any more."""
+    values: dict[str, Any] = {
+        "status": TaskStatus.SUCCESS,
+        "progress": 100,
+        "finish_time": int(now()),
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
+    if result is not None:
+        values["result_json"] = orjson.dumps(result).decode()
+    if not _swap_status(session, task_id, (TaskStatus.IN_PROGRESS,), values, worker_id=worker_id):
+        return False
+    for output in clips:
+        session.execute(
+            update(Clip)
+            .where(Clip.id == output.clip_id, Clip.task_id == task_id)
+            .values(
+                status=ClipStatus.COMPLETE,
+                data_json=orjson.dumps(output.data).decode(),
+                duration=output.duration,
+                sample_rate=output.sample_rate,
+                audio_key=output.audio_key,
+                wav_key=output.wav_key,
+                master_key=output.master_key,
+                image_key=output.image_key,
+                image_large_key=output.image_large_key,
+            )
+        )
+    emit_event(session, task_id, signer)
+    return True
+
+
+def fail_task(
+    session: Session,
+    task_id: str,
+    reason: str,
+    signer: UrlSigner,
+    *,
+    error_type: str,
+    worker_id: str | None = None,
+) -> bool:
+    """Any active status → FAILURE, clips → error, price refunded exactly once."""
+    values: dict[str, Any] = {
+        "status": TaskStatus.FAILURE,
+        "progress": 100,
+        "fail_reason": reason,
+        "finish_time": int(now()),
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
+    if not _swap_status(session, task_id, ACTIVE_TASK_STATUSES, values, worker_id=worker_id):
+        return False
+    for clip in session.execute(select(Clip).where(Clip.task_id == task_id)).scalars():
+        data = orjson.loads(clip.data_json)
+        metadata = data.setdefault("metadata", {})
+        metadata["error_type"] = error_type
+        metadata["error_message"] = reason
+        clip.data_json = orjson.dumps(data).decode()
+        clip.status = ClipStatus.ERROR
+    task = session.get(Task, task_id)
+    assert task is not None
+    if task.price_micros:
+        session.execute(
+            update(Account)
+            .where(Account.id == task.account_id)
+            .values(balance_micros=Account.balance_micros + task.price_micros)
+        )
+        _ledger(session, task.account_id, task_id, "refund", task.price_micros, f"refund: {reason[:200]}")
+    emit_event(session, task_id, signer)
+    return True
+
+
+def _swap_status(
+    session: Session,
+    task_id: str,
+    from_statuses: tuple[str, ...],
+    values: dict[str, Any],
+    *,
+    worker_id: str | None = None,
+) -> bool:
+    condition = (Task.id == task_id) & Task.status.in_(from_statuses)
+    if worker_id is not None:
+        condition = condition & (Task.lease_owner == worker_id)
+    result = session.execute(update(Task).where(condition).values(updated_at=now(), **values))
+    session.expire_all()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def emit_event(session: Session, task_id: str, signer: UrlSigner) -> None:
+    """Queue a webhook delivery of the task as it is now, when the task has a notify_hook."""
+    task = session.get(Task, task_id)
+    if task is None or not task.notify_hook:
+        return
+    session.flush()
+    objects = fetch_task_objects(session.connection(), task.account_id, [task_id], signer)
+    if not objects:
+        return
+    moment = now()
+    session.add(
+        WebhookDelivery(
+            id=new_id(),
+            task_id=task_id,
+            account_id=task.account_id,
+            api_key_id=task.api_key_id,
+            url=task.notify_hook,
+            event=task.status,
+            payload=orjson.dumps(objects[0]).decode(),
+            state="pending",
+            attempts=0,
+            next_attempt_at=moment,
+            created_at=moment,
+        )
+    )

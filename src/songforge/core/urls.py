@@ -1,0 +1,52 @@
+"""Absolute, signed file URLs (Part A §16).
+
+A file URL carries an HMAC of its blob name, so it works in an <audio> tag with no header, cannot be
+guessed from a clip id, and never expires. Without the signature only the owning key may download it.
+"""
+
+import hashlib
+import hmac
+from functools import lru_cache
+
+
+class UrlSigner:
+    def __init__(self, base_url: str, secret: bytes) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._secret = secret
+        self.file_url = lru_cache(maxsize=200_000)(self._file_url)
+
+    def signature(self, blob_name: str) -> str:
+        return hmac.new(self._secret, blob_name.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def is_valid(self, blob_name: str, signature: str) -> bool:
+        return hmac.compare_digest(self.signature(blob_name), signature)
+
+    def _file_url(self, blob_name: str | None) -> str:
+        if not blob_name:
+            return ""
+        return f"{self.base_url}/files/{blob_name}?sig={self.signature(blob_name)}"
+
+
+def clip_blob_names(clip_id: str) -> dict[str, str]:
+    """Blob names of a clip's files, mirroring Suno's CDN naming."""
+    return {
+        "audio": f"{clip_id}.mp3",
+        "wav": f"{clip_id}.wav",
+        "master": f"{clip_id}.master.flac",
+        "image": f"image_{clip_id}.jpeg",
+        "image_large": f"image_large_{clip_id}.jpeg",
+        "video": f"{clip_id}.mp4",
+    }
+
+
+def clip_id_of_blob(blob_name: str) -> str | None:
+    """The clip a public blob name belongs to (None for names that are not public clip files)."""
+    name = blob_name
+    for prefix in ("image_large_", "image_"):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+            break
+    clip_id, dot, extension = name.partition(".")
+    if not dot or extension not in ("mp3", "wav", "jpeg", "mp4") or len(clip_id) != 36:
+        return None
+    return clip_id

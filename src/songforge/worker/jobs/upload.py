@@ -1,0 +1,61 @@
+"""Upload task: fetch (URL) or take (file) the audio, check it decodes, publish one `upload` clip."""
+
+from pathlib import Path
+
+from songforge.engines.audio import AudioDecodeError, decode_file
+from songforge.net import FetchFailed, UrlRefused, download_to_file
+from songforge.worker.context import JobContext, JobFailed, JobResult
+from songforge.worker.jobs.publish import publish_clip_audio
+from songforge.core.lifecycle import ClipOutput
+
+
+def run_upload(context: JobContext) -> JobResult:
+    settings = context.services.settings
+    params = context.task.params
+    source = context.workdir / "source"
+    if params["source"] == "url":
+        try:
+            fetched = download_to_file(
+                params["url"],
+                source,
+                max_bytes=settings.max_upload_bytes,
+                timeout_s=settings.url_fetch_timeout_seconds,
+                max_redirects=settings.url_max_redirects,
+                allow_private=settings.allow_private_urls,
+            )
+        except (UrlRefused, FetchFailed) as error:
+            raise JobFailed(f"could not download the audio: {error}", error_type="fetch_failed") from error
+        filename = fetched.filename
+    else:
+        source = context.services.blobs.local_path(params["staged_blob"])
+        filename = params.get("filename") or ""
+    context.progress(0.3, "decode")
+    try:
+        audio = decode_file(source, max_seconds=settings.max_audio_seconds)
+    except AudioDecodeError as error:
+        raise JobFailed(str(error), error_type="invalid_audio") from error
+    context.progress(0.6, "encode")
+    clip_id = context.task.clip_ids[0]
+    data = context.task.clip_data[0]
+    title = data.get("title") or Path(filename).stem or "upload"
+    published = publish_clip_audio(
+        context.services.blobs, context.workdir, clip_id, audio.samples, audio.sample_rate, title
+    )
+    data["title"] = title
+    data["metadata"]["duration"] = published.duration
+    if params["source"] == "file":
+        context.services.blobs.delete(params["staged_blob"])
+    return JobResult(
+        clips=[
+            ClipOutput(
+                clip_id=clip_id,
+                data=data,
+                duration=published.duration,
+                sample_rate=published.sample_rate,
+                audio_key=published.audio_key,
+                master_key=published.master_key,
+                image_key=published.image_key,
+                image_large_key=published.image_large_key,
+            )
+        ]
+    )

@@ -1,0 +1,71 @@
+"""The embedded worker pool: job threads, a lease heartbeat, the sweeper and webhook delivery."""
+
+import logging
+import threading
+from collections.abc import Callable
+
+from songforge.core.services import Services
+from songforge.worker.runner import JobRunner, new_worker_id
+from songforge.worker.sweeper import release_dead_local_leases, sweep
+
+log = logging.getLogger("songforge.worker")
+
+SWEEP_INTERVAL_SECONDS = 2.0
+
+
+class WorkerPool:
+    def __init__(self, services: Services, job_threads: int, *, deliver_webhooks: bool = True) -> None:
+        self.services = services
+        self.job_threads = job_threads
+        self.deliver_webhooks = deliver_webhooks
+        self.stop_event = threading.Event()
+        self.runners = [JobRunner(services, new_worker_id()) for _ in range(job_threads)]
+        self.threads: list[threading.Thread] = []
+        self.webhook_sender: object | None = None
+
+    def start(self) -> None:
+        release_dead_local_leases(self.services)
+        for index, runner in enumerate(self.runners):
+            self._spawn(f"songforge-job-{index}", lambda runner=runner: self._job_loop(runner))
+        if self.runners:
+            interval = self.services.settings.lease_seconds / 3
+            self._spawn("songforge-heartbeat", lambda: self._every(interval, self._heartbeat))
+        self._spawn("songforge-sweeper", lambda: self._every(SWEEP_INTERVAL_SECONDS, lambda: sweep(self.services)))
+        if self.deliver_webhooks:
+            from songforge.worker.webhooks import WebhookSender
+
+            sender = WebhookSender(self.services.db, self.services.settings)
+            self.webhook_sender = sender
+            self._spawn("songforge-webhooks", lambda: sender.run(self.stop_event))
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        self.services.dispatcher.wake_all()
+        for thread in self.threads:
+            thread.join(timeout)
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def _job_loop(self, runner: JobRunner) -> None:
+        interval = self.services.settings.poll_interval_seconds
+        while not self.stop_event.is_set():
+            try:
+                if not runner.run_one():
+                    self.services.dispatcher.wait_for_work(interval)
+            except Exception:  # keep the thread alive through database hiccups
+                log.exception("worker loop error")
+                self.stop_event.wait(interval)
+
+    def _heartbeat(self) -> None:
+        for runner in self.runners:
+            runner.heartbeat_all()
+
+    def _every(self, seconds: float, action: Callable[[], None]) -> None:
+        while not self.stop_event.wait(seconds):
+            try:
+                action()
+            except Exception:
+                log.exception("periodic task failed")
