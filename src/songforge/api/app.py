@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
+from songforge.api.responses import FastJSONResponse
 
 from songforge import __version__
 from songforge.api.auth import Authenticator
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, *, start_workers: bool | None =
         title="songforge",
         version=__version__,
         description=DESCRIPTION,
-        default_response_class=ORJSONResponse,
+        default_response_class=FastJSONResponse,
         lifespan=lifespan,
     )
     attach_services(app, services)

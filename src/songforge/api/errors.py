@@ -4,7 +4,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from songforge.api.responses import FastJSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("songforge.api")
@@ -59,32 +59,32 @@ def _describe_validation_error(error: RequestValidationError) -> str:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TaskApiError)
-    async def _task_error(_: Request, error: TaskApiError) -> ORJSONResponse:
-        return ORJSONResponse(
+    async def _task_error(_: Request, error: TaskApiError) -> FastJSONResponse:
+        return FastJSONResponse(
             task_error_body(error.code, error.message), status_code=error.status_code, headers=error.headers
         )
 
     @app.exception_handler(AuthError)
-    async def _auth_error(_: Request, error: AuthError) -> ORJSONResponse:
+    async def _auth_error(_: Request, error: AuthError) -> FastJSONResponse:
         body = {"error": {"message": error.message, "type": "songforge_error", "code": error.code}}
-        return ORJSONResponse(body, status_code=error.status_code)
+        return FastJSONResponse(body, status_code=error.status_code)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, error: RequestValidationError) -> ORJSONResponse:
-        return ORJSONResponse(task_error_body("invalid_request", _describe_validation_error(error)), status_code=400)
+    async def _validation_error(_: Request, error: RequestValidationError) -> FastJSONResponse:
+        return FastJSONResponse(task_error_body("invalid_request", _describe_validation_error(error)), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, error: StarletteHTTPException) -> ORJSONResponse:
+    async def _http_error(_: Request, error: StarletteHTTPException) -> FastJSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "invalid_request")
         message = str(error.detail) if error.detail else "request failed"
         if error.status_code == 404 and message == "Not Found":
             message = "no such route; see /docs for the routes songforge serves"
-        return ORJSONResponse(task_error_body(code, message), status_code=error.status_code)
+        return FastJSONResponse(task_error_body(code, message), status_code=error.status_code)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, error: Exception) -> ORJSONResponse:
+    async def _unexpected(request: Request, error: Exception) -> FastJSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return ORJSONResponse(
+        return FastJSONResponse(
             task_error_body("internal_error", "songforge hit an internal error; it has been logged"),
             status_code=500,
         )

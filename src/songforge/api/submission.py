@@ -71,6 +71,7 @@ def submit(
                 session,
                 caller,
                 spec,
+                services.signer,
                 request_body=request_body,
                 params=params,
                 notify_hook=notify_hook,

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from songforge.core.accounts import Caller
 from songforge.core.clock import new_id, now
 from songforge.core.jobs import JobSpec
-from songforge.core.queries import fetch_task_objects
+from songforge.core.queries import render_task_object
 from songforge.core.status import ACTIVE_TASK_STATUSES, ClipStatus, TaskStatus
 from songforge.core.urls import UrlSigner
+from songforge.core.wire import with_base_url
 from songforge.db.models import Account, Clip, LedgerEntry, Task, WebhookDelivery
 
 
@@ -50,6 +51,7 @@ def create_task(
     session: Session,
     caller: Caller,
     spec: JobSpec,
+    signer: UrlSigner,
     *,
     request_body: Any,
     params: dict[str, Any],
@@ -96,6 +98,7 @@ def create_task(
             )
         )
     session.flush()
+    publish_state(session, task.id, signer, notify=False)
     return task
 
 
@@ -140,12 +143,16 @@ def mark_queued(session: Session, task_id: str, signer: UrlSigner) -> bool:
     moved = _swap_status(session, task_id, (TaskStatus.NOT_START,), {"status": TaskStatus.QUEUED})
     if moved:
         session.execute(update(Clip).where(Clip.task_id == task_id).values(status=ClipStatus.QUEUED))
-        emit_event(session, task_id, signer)
+        publish_state(session, task_id, signer, notify=True)
     return moved
 
 
-def claim_task(session: Session, task_id: str, worker_id: str, lease_seconds: float) -> bool:
-    """QUEUED (or IN_PROGRESS with an expired lease) → IN_PROGRESS owned by `worker_id`."""
+def claim_task(session: Session, task_id: str, worker_id: str, lease_seconds: float, signer: UrlSigner) -> bool:
+    """QUEUED (or IN_PROGRESS with an expired lease) → IN_PROGRESS owned by `worker_id`.
+
+    Only the first claim is a status change a client sees (one IN_PROGRESS webhook); a re-claim after a
+    crash keeps the status, the start time and the progress reached so far.
+    """
     moment = now()
     claimable = (Task.status == TaskStatus.QUEUED) | (
         (Task.status == TaskStatus.IN_PROGRESS) & (Task.lease_expires_at < moment)
@@ -162,30 +169,29 @@ def claim_task(session: Session, task_id: str, worker_id: str, lease_seconds: fl
             updated_at=moment,
         )
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    attempts = session.execute(select(Task.attempts).where(Task.id == task_id)).scalar_one()
+    publish_state(session, task_id, signer, notify=attempts == 1)
+    return True
 
 
-def announce_started(session: Session, task_id: str, signer: UrlSigner) -> None:
-    """First claim of a task: its clips are now being made (one webhook for IN_PROGRESS)."""
-    session.execute(
-        update(Clip)
-        .where(Clip.task_id == task_id, Clip.status.in_((ClipStatus.SUBMITTED, ClipStatus.QUEUED)))
-        .values(status=ClipStatus.QUEUED)
-    )
-    emit_event(session, task_id, signer)
-
-
-def renew_lease(session: Session, task_id: str, worker_id: str, lease_seconds: float, progress: int | None) -> bool:
+def renew_lease(
+    session: Session, task_id: str, worker_id: str, lease_seconds: float, progress: int | None, signer: UrlSigner
+) -> bool:
     """Heartbeat + monotonic progress; False means the job is no longer ours (stop working)."""
+    ours = (Task.id == task_id) & (Task.lease_owner == worker_id) & (Task.status == TaskStatus.IN_PROGRESS)
+    stored = session.execute(select(Task.progress).where(ours)).scalar_one_or_none()
+    if stored is None:
+        return False
     values: dict[str, Any] = {"lease_expires_at": now() + lease_seconds}
-    if progress is not None:
-        values["progress"] = case((Task.progress < progress, progress), else_=Task.progress)
-    result = session.execute(
-        update(Task)
-        .where(Task.id == task_id, Task.lease_owner == worker_id, Task.status == TaskStatus.IN_PROGRESS)
-        .values(**values)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    advanced = progress is not None and progress > stored
+    if advanced:
+        values["progress"] = progress
+    session.execute(update(Task).where(ours).values(**values))
+    if advanced:
+        publish_state(session, task_id, signer, notify=False)
+    return True
 
 
 def complete_task(
@@ -225,7 +231,7 @@ def complete_task(
                 image_large_key=output.image_large_key,
             )
         )
-    emit_event(session, task_id, signer)
+    publish_state(session, task_id, signer, notify=True)
     return True
 
 
@@ -265,7 +271,7 @@ def fail_task(
             .values(balance_micros=Account.balance_micros + task.price_micros)
         )
         _ledger(session, task.account_id, task_id, "refund", task.price_micros, f"refund: {reason[:200]}")
-    emit_event(session, task_id, signer)
+    publish_state(session, task_id, signer, notify=True)
     return True
 
 
@@ -285,14 +291,18 @@ def _swap_status(
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def emit_event(session: Session, task_id: str, signer: UrlSigner) -> None:
-    """Queue a webhook delivery of the task as it is now, when the task has a notify_hook."""
+def publish_state(session: Session, task_id: str, signer: UrlSigner, *, notify: bool) -> None:
+    """Store the task's wire object as it is now; with `notify`, also queue its webhook delivery."""
+    session.flush()
+    wire = render_task_object(session.connection(), task_id, signer)
+    if wire is None:
+        return
+    stored = orjson.dumps(wire)
+    session.execute(update(Task).where(Task.id == task_id).values(wire_json=stored))
+    if not notify:
+        return
     task = session.get(Task, task_id)
     if task is None or not task.notify_hook:
-        return
-    session.flush()
-    objects = fetch_task_objects(session.connection(), task.account_id, [task_id], signer)
-    if not objects:
         return
     moment = now()
     session.add(
@@ -303,7 +313,7 @@ def emit_event(session: Session, task_id: str, signer: UrlSigner) -> None:
             api_key_id=task.api_key_id,
             url=task.notify_hook,
             event=task.status,
-            payload=orjson.dumps(objects[0]).decode(),
+            payload=with_base_url(stored, signer.base_url).decode(),
             state="pending",
             attempts=0,
             next_attempt_at=moment,

@@ -1,17 +1,17 @@
-"""Read paths: fetch renders rows only, in one query, and never touches audio or workers."""
+"""Task wire objects: rendered from rows on every state change, read back as stored bytes on fetch."""
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from songforge.core.urls import UrlSigner
-from songforge.core.wire import render_task
+from songforge.core.wire import render_task, with_base_url
 from songforge.db.models import Clip, Task
 
 _TASK = Task.__table__
 _CLIP = Clip.__table__
 
-_FETCH = (
+_RENDER = (
     select(
         _TASK.c.id,
         _TASK.c.notify_hook,
@@ -33,25 +33,37 @@ _FETCH = (
         _CLIP.c.duration,
     )
     .select_from(_TASK.outerjoin(_CLIP, _CLIP.c.task_id == _TASK.c.id))
+    .where(_TASK.c.id == bindparam("task_id"))
     .order_by(_CLIP.c.position)
 )
 
+# Fetch reads stored bytes only: one indexed query, no JSON parsing, whatever the number of clips.
+_STORED = select(_TASK.c.id, _TASK.c.action, _TASK.c.wire_json).where(
+    _TASK.c.account_id == bindparam("account_id"), _TASK.c.id.in_(bindparam("task_ids", expanding=True))
+)
 
-def fetch_task_objects(
-    connection: Connection, account_id: str, task_ids: list[str], signer: UrlSigner
-) -> list[dict[str, Any]]:
-    """Task objects for the caller's ids, in request order, unknown/foreign ids dropped, duplicates once."""
+
+def render_task_object(connection: Connection, task_id: str, signer: UrlSigner) -> dict[str, Any] | None:
+    """The task object as it is now in the database (URLs carry BASE_PLACEHOLDER)."""
+    rows = connection.execute(_RENDER, {"task_id": task_id}).mappings().all()
+    if not rows:
+        return None
+    clips = [row for row in rows if row["clip_id"] is not None]
+    return render_task(rows[0], clips, signer)
+
+
+def fetch_stored_tasks(
+    connection: Connection, account_id: str, task_ids: list[str], base_url: str, action: str | None = None
+) -> list[bytes]:
+    """JSON of the caller's tasks in request order; unknown/foreign ids dropped, duplicates once."""
     wanted = list(dict.fromkeys(task_ids))
     if not wanted:
         return []
-    rows = connection.execute(
-        _FETCH.where(_TASK.c.account_id == account_id, _TASK.c.id.in_(wanted))
-    ).mappings()
-    grouped: dict[str, tuple[Any, list[Any]]] = {}
-    for row in rows:
-        entry = grouped.get(row["id"])
-        if entry is None:
-            entry = grouped[row["id"]] = (row, [])
-        if row["clip_id"] is not None:
-            entry[1].append(row)
-    return [render_task(grouped[t][0], grouped[t][1], signer) for t in wanted if t in grouped]
+    found = {
+        task_id: wire
+        for task_id, task_action, wire in connection.execute(
+            _STORED, {"account_id": account_id, "task_ids": wanted}
+        )
+        if action is None or task_action == action
+    }
+    return [with_base_url(found[task_id], base_url) for task_id in wanted if task_id in found]

@@ -13,7 +13,7 @@ class UrlSigner:
     def __init__(self, base_url: str, secret: bytes) -> None:
         self.base_url = base_url.rstrip("/")
         self._secret = secret
-        self.file_url = lru_cache(maxsize=200_000)(self._file_url)
+        self.file_path = lru_cache(maxsize=200_000)(self._file_path)
 
     def signature(self, blob_name: str) -> str:
         return hmac.new(self._secret, blob_name.encode(), hashlib.sha256).hexdigest()[:32]
@@ -21,10 +21,12 @@ class UrlSigner:
     def is_valid(self, blob_name: str, signature: str) -> bool:
         return hmac.compare_digest(self.signature(blob_name), signature)
 
-    def _file_url(self, blob_name: str | None) -> str:
-        if not blob_name:
-            return ""
-        return f"{self.base_url}/files/{blob_name}?sig={self.signature(blob_name)}"
+    def _file_path(self, blob_name: str) -> str:
+        return f"/files/{blob_name}?sig={self.signature(blob_name)}"
+
+    def file_url(self, blob_name: str | None) -> str:
+        """The absolute URL of a blob, or "" when there is none (never a placeholder)."""
+        return f"{self.base_url}{self.file_path(blob_name)}" if blob_name else ""
 
 
 def clip_blob_names(clip_id: str) -> dict[str, str]:

@@ -1,4 +1,9 @@
-"""Rows → the wire objects of the spec (task object B §10, clip object B §11)."""
+"""Rows → the wire objects of the spec (task object B §10, clip object B §11).
+
+A task's wire object is rendered once per state change and stored as JSON on the task row, so a fetch
+only reads stored bytes. Stored URLs start with BASE_PLACEHOLDER, replaced by the configured public base
+URL when served, so changing `SONGFORGE_PUBLIC_BASE_URL` needs no rewrite of stored rows.
+"""
 
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -8,38 +13,25 @@ import orjson
 from songforge.core.status import format_progress
 from songforge.core.urls import UrlSigner
 
-# Columns the fetch query selects, in order (see core/queries.py).
-TASK_COLUMNS = (
-    "id",
-    "notify_hook",
-    "action",
-    "status",
-    "fail_reason",
-    "submit_time",
-    "start_time",
-    "finish_time",
-    "progress",
-    "result_json",
-)
-CLIP_COLUMNS = (
-    "clip_id",
-    "clip_status",
-    "data_json",
-    "audio_key",
-    "image_key",
-    "image_large_key",
-    "video_key",
-    "duration",
-)
+BASE_PLACEHOLDER = "@@songforge-base@@"
+_BASE_PLACEHOLDER_BYTES = BASE_PLACEHOLDER.encode()
+
+
+def with_base_url(stored: bytes, base_url: str) -> bytes:
+    return stored.replace(_BASE_PLACEHOLDER_BYTES, base_url.encode())
+
+
+def _stored_url(signer: UrlSigner, blob_name: str | None) -> str:
+    return BASE_PLACEHOLDER + signer.file_path(blob_name) if blob_name else ""
 
 
 def render_clip(row: Mapping[str, Any], signer: UrlSigner) -> dict[str, Any]:
     clip: dict[str, Any] = {"id": row["clip_id"], **orjson.loads(row["data_json"])}
     clip["status"] = row["clip_status"]
-    clip["audio_url"] = signer.file_url(row["audio_key"])
-    clip["image_url"] = signer.file_url(row["image_key"])
-    clip["image_large_url"] = signer.file_url(row["image_large_key"])
-    clip["video_url"] = signer.file_url(row["video_key"])
+    clip["audio_url"] = _stored_url(signer, row["audio_key"])
+    clip["image_url"] = _stored_url(signer, row["image_key"])
+    clip["image_large_url"] = _stored_url(signer, row["image_large_key"])
+    clip["video_url"] = _stored_url(signer, row["video_key"])
     clip["is_video_pending"] = False
     metadata = clip.setdefault("metadata", {})
     metadata["duration"] = row["duration"]

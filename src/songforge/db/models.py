@@ -7,6 +7,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -68,6 +69,8 @@ class Task(Base):
     request_json: Mapped[str] = mapped_column(Text)  # the request body, verbatim (Part A §8)
     params_json: Mapped[str] = mapped_column(Text, default="{}")  # validated job parameters
     result_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # lyrics object
+    # The task's wire object as served by fetch, re-rendered on every change (see core/wire.py).
+    wire_json: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     price_micros: Mapped[int] = mapped_column(BigInteger, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(120), nullable=True)

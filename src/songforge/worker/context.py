@@ -78,7 +78,12 @@ class JobContext:
             self._last_write = time.monotonic()
         with self.services.db.session() as session:
             ours = renew_lease(
-                session, self.task.id, self.worker_id, self.services.settings.lease_seconds, percent or None
+                session,
+                self.task.id,
+                self.worker_id,
+                self.services.settings.lease_seconds,
+                percent or None,
+                self.services.signer,
             )
         if not ours:
             self.lost = True

@@ -11,7 +11,7 @@ import orjson
 from sqlalchemy import or_, select, update
 
 from songforge.core.clock import now
-from songforge.core.lifecycle import announce_started, claim_task, complete_task, fail_task
+from songforge.core.lifecycle import claim_task, complete_task, fail_task
 from songforge.core.services import Services
 from songforge.core.status import TaskStatus
 from songforge.db.models import Clip, Task
@@ -56,7 +56,9 @@ class JobRunner:
                 .limit(8)
             ).scalars()
             for task_id in candidates:
-                if claim_task(session, task_id, self.worker_id, self.services.settings.lease_seconds):
+                if claim_task(
+                    session, task_id, self.worker_id, self.services.settings.lease_seconds, self.services.signer
+                ):
                     return task_id
         return None
 
@@ -67,9 +69,6 @@ class JobRunner:
             clips = session.execute(
                 select(Clip.id, Clip.data_json).where(Clip.task_id == task_id).order_by(Clip.position)
             ).all()
-            first_attempt = task.attempts == 1
-            if first_attempt:
-                announce_started(session, task_id, self.services.signer)
             return TaskSnapshot(
                 id=task.id,
                 kind=task.kind,

@@ -1,16 +1,16 @@
 """Operations: /healthz and /metrics."""
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import ORJSONResponse
+from songforge.api.responses import FastJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", response_class=ORJSONResponse)
-async def healthz() -> ORJSONResponse:
+@router.get("/healthz", response_class=FastJSONResponse)
+async def healthz() -> FastJSONResponse:
     """Liveness: the process answers (does not touch the database)."""
-    return ORJSONResponse({"status": "ok"})
+    return FastJSONResponse({"status": "ok"})
 
 
 @router.get("/metrics", response_class=Response)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 04:15:47.128590
+Create Date: 2026-11-22 04:24:39.497809
 """
 
 from alembic import op
@@ -95,6 +95,7 @@ def upgrade() -> None:
     sa.Column('request_json', sa.Text(), nullable=False),
     sa.Column('params_json', sa.Text(), nullable=False),
     sa.Column('result_json', sa.Text(), nullable=True),
+    sa.Column('wire_json', sa.LargeBinary(), nullable=False),
     sa.Column('price_micros', sa.BigInteger(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('lease_owner', sa.String(length=120), nullable=True),

@@ -1,0 +1,1 @@
+"""Song generation: lyrics, composition, rendering and singing, behind one interface."""

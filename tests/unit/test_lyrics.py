@@ -1,0 +1,162 @@
+"""Lyrics writer: structure, rhyme and metre by CMUdict, determinism, topic, language."""
+
+from __future__ import annotations
+
+import re
+
+import pronouncing
+import pytest
+
+from songforge.engines.generation import lyrics_vocabulary as vocab
+from songforge.engines.generation.lyrics import (
+    SYLLABLE_RANGE,
+    Lyrics,
+    detect_language,
+    line_syllables,
+    write_lyrics,
+)
+
+PROMPTS = [
+    "a sad pop song about the ocean",
+    "summer love in the city, upbeat disco",
+    "a rock anthem about freedom and the open road",
+    "winter snow",
+    "Kubernetes deployment pipelines",  # a topic no theme knows
+]
+
+
+def sections(lyrics: Lyrics) -> list[tuple[str, list[str]]]:
+    parts = re.split(r"^\[([^\]]+)\]\n", lyrics.text, flags=re.MULTILINE)[1:]
+    return [(name, [l for l in body.strip().splitlines() if l]) for name, body in zip(parts[::2], parts[1::2])]
+
+
+def last_word(line: str) -> str:
+    return re.findall(r"[a-z']+", line.lower())[-1]
+
+
+def test_sections_in_song_order_with_four_lines_each() -> None:
+    song = write_lyrics("a sad pop song about the ocean", seed=1)
+    names = [name for name, _ in sections(song)]
+    assert names == ["Verse", "Chorus", "Verse 2", "Chorus", "Bridge", "Chorus"]
+    assert all(len(lines) == 4 for _, lines in sections(song))
+    choruses = [lines for name, lines in sections(song) if name == "Chorus"]
+    assert choruses[0] == choruses[1] == choruses[2]
+    assert song.title and "english" in song.tags and "pop" in song.tags
+
+
+def test_same_seed_same_song_and_other_seeds_differ() -> None:
+    first = write_lyrics("a sad pop song about the ocean", seed=42)
+    assert write_lyrics("a sad pop song about the ocean", seed=42) == first
+    others = {write_lyrics("a sad pop song about the ocean", seed=s).text for s in range(43, 48)}
+    assert first.text not in others
+    assert len(others) == 5
+
+
+@pytest.mark.parametrize("prompt", PROMPTS)
+def test_topic_appears_in_lyrics_title_and_tags(prompt: str) -> None:
+    song = write_lyrics(prompt, seed=3)
+    topic = next(tag.split(":", 1)[1] for tag in song.tags if tag.startswith("topic:"))
+    assert topic in prompt.lower()
+    assert topic in song.text.lower()
+    assert topic in song.title.lower()
+
+
+def test_theme_brings_related_imagery() -> None:
+    related = set(vocab.THEMES["ocean"]["nouns"]) - {"ocean"}
+    for seed in range(5):
+        words = set(re.findall(r"[a-z]+", write_lyrics("the ocean", seed=seed).text.lower()))
+        assert words & related
+
+
+def rhyme_pairs(lines: list[str]) -> list[tuple[str, str]] | None:
+    """The scheme's pairs if the section is AABB or ABAB by CMUdict, else None."""
+    ends = [last_word(line) for line in lines]
+
+    def rhymes(a: str, b: str) -> bool:
+        return a != b and b in pronouncing.rhymes(a)
+
+    if rhymes(ends[0], ends[1]) and rhymes(ends[2], ends[3]):
+        return [(ends[0], ends[1]), (ends[2], ends[3])]
+    if rhymes(ends[0], ends[2]) and rhymes(ends[1], ends[3]):
+        return [(ends[0], ends[2]), (ends[1], ends[3])]
+    return None
+
+
+@pytest.mark.parametrize("prompt", PROMPTS)
+def test_every_section_rhymes_aabb_or_abab(prompt: str) -> None:
+    for seed in range(4):
+        for name, lines in sections(write_lyrics(prompt, seed=seed)):
+            assert rhyme_pairs(lines), f"{name} does not rhyme: {lines}"
+
+
+@pytest.mark.parametrize("prompt", PROMPTS)
+def test_syllable_counts_stay_in_range(prompt: str) -> None:
+    low, high = SYLLABLE_RANGE
+    counts = [
+        line_syllables(line)
+        for seed in range(4)
+        for _, lines in sections(write_lyrics(prompt, seed=seed))
+        for line in lines
+    ]
+    in_range = sum(low <= c <= high for c in counts)
+    assert in_range / len(counts) >= 0.95, counts
+    assert all(low - 2 <= c <= high + 2 for c in counts)
+
+
+def test_vocabulary_is_all_in_cmudict() -> None:
+    words = set(vocab.NOUNS) | set(vocab.ADJECTIVES) | set(vocab.VERBS)
+    for theme in vocab.THEMES.values():
+        words |= set(theme["nouns"]) | set(theme["adjectives"]) | set(theme["verbs"])
+    assert not [w for w in sorted(words) if not pronouncing.phones_for_word(w)]
+
+
+def test_chinese_prompt_gives_chinese_lyrics() -> None:
+    song = write_lyrics("写一首关于乡愁的歌", seed=1)
+    body = "".join(lines for _, ls in sections(song) for lines in ls)
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in body)
+    assert han / len(body) > 0.9
+    assert "乡愁" in song.text and "乡愁" in song.title
+    assert "chinese" in song.tags
+    assert [name for name, _ in sections(song)] == ["Verse", "Chorus", "Verse 2", "Chorus", "Bridge", "Chorus"]
+    assert write_lyrics("写一首关于乡愁的歌", seed=1) == song
+    assert write_lyrics("写一首关于乡愁的歌", seed=2) != song
+
+
+def test_other_languages_use_the_prompts_words_not_english() -> None:
+    spanish = write_lyrics("una canción sobre el mar y la noche", seed=1)
+    assert "spanish" in spanish.tags
+    assert "mar" in spanish.text and "noche" in spanish.text
+    assert not re.search(r"\b(the|and|heart)\b", spanish.text)
+
+    russian = write_lyrics("песня о зимней дороге", seed=1)
+    assert "russian" in russian.tags
+    assert "дороге" in russian.text
+    assert not re.search(r"[a-z]", russian.text.replace("Verse", "").replace("Chorus", "").replace("Bridge", ""))
+
+
+def test_detect_language() -> None:
+    assert detect_language("a song about the sea") == "en"
+    assert detect_language("乡愁") == "zh"
+    assert detect_language("夏の海と花火") == "ja"
+    assert detect_language("바다의 노래") == "ko"
+    assert detect_language("песня о море") == "ru"
+    assert detect_language("une chanson sur la mer") == "fr"
+    assert detect_language("una canción sobre el mar") == "es"
+
+
+def test_explicit_language_wins() -> None:
+    assert "chinese" in write_lyrics("乡愁", seed=1, language="zh").tags
+    assert "english" in write_lyrics("the ocean at night", seed=1, language="english").tags
+
+
+@pytest.mark.parametrize("prompt", ["", "   ", "\n\t"])
+def test_empty_prompt_is_refused(prompt: str) -> None:
+    with pytest.raises(ValueError, match="prompt is empty"):
+        write_lyrics(prompt, seed=1)
+
+
+def test_long_prompt_uses_its_first_words() -> None:
+    prompt = "ocean " + " ".join(f"word{i}" for i in range(500)) + " volcano"
+    song = write_lyrics(prompt, seed=1)
+    assert "ocean" in song.text.lower()
+    assert "volcano" not in song.text.lower()
