@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 # Debian packages the tests and benchmarks use (soundfonts render known multitrack stems).
 APT_PACKAGES := fluidsynth fluid-soundfont-gm
+# wrk drives the API benchmark (C, so the load generator costs little CPU).
+BENCH_APT_PACKAGES := $(APT_PACKAGES) wrk
 
 .PHONY: run test venv apt-deps bench clean lint
 
@@ -23,7 +25,7 @@ run: venv
 	$(BIN)/songforge serve
 
 apt-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(or $(PACKAGES),$(APT_PACKAGES)); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
@@ -32,7 +34,8 @@ apt-deps:
 test: venv apt-deps
 	$(BIN)/python -m pytest -q -ra
 
-bench: venv apt-deps
+bench: venv
+	$(MAKE) apt-deps PACKAGES="$(BENCH_APT_PACKAGES)"
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/separation.py
 
