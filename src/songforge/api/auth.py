@@ -3,21 +3,13 @@
 import hashlib
 import threading
 import time
-from functools import lru_cache
 
 from fastapi import Request
-from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
 
 from songforge.api.errors import AuthError, TaskApiError
+from songforge.api.ratelimit import TokenBuckets, parse_rate
 from songforge.core.accounts import Caller, find_caller, key_secret_from_header
 from songforge.core.services import Services
-
-
-@lru_cache(maxsize=256)
-def _parse_rate(text: str) -> RateLimitItem:
-    return parse(text)
 
 
 class Authenticator:
@@ -25,9 +17,8 @@ class Authenticator:
         self._services = services
         self._cache: dict[str, tuple[Caller | None, float]] = {}
         self._lock = threading.Lock()
-        # Sliding-window counter: O(1) memory per key (a moving window keeps one entry per hit).
-        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
-        self._default_limit = _parse_rate(services.settings.rate_limit)
+        self._limiter = TokenBuckets()
+        self._default_limit = parse_rate(services.settings.rate_limit)
 
     def authenticate(self, authorization: str | None) -> Caller:
         secret = key_secret_from_header(authorization)
@@ -36,7 +27,7 @@ class Authenticator:
         caller = self._lookup(secret)
         if caller is None:
             raise AuthError(401, "invalid_api_key", "invalid API key: it is unknown or was revoked")
-        limit = _parse_rate(caller.rate_limit) if caller.rate_limit else self._default_limit
+        limit = parse_rate(caller.rate_limit) if caller.rate_limit else self._default_limit
         if not self._limiter.hit(limit, caller.key_id):
             raise TaskApiError(
                 429,

@@ -8,6 +8,7 @@ from songforge.api.schemas import BatchFetchRequest
 from songforge.core.accounts import Caller
 from songforge.core.queries import fetch_stored_tasks
 from songforge.core.services import Services
+from songforge.core.wire import with_base_url
 
 router = APIRouter(prefix="/suno", tags=["fetch"])
 
@@ -17,13 +18,11 @@ _ENVELOPE_HEAD = b'{"code":"success","message":"","data":'
 
 def _fetch(services: Services, caller: Caller, task_ids: list[str], action: str | None = None) -> list[bytes]:
     with services.db.read_engine.connect() as connection:
-        return fetch_stored_tasks(
-            connection, caller.account_id, task_ids, services.signer.base_url, action
-        )
+        return fetch_stored_tasks(connection, caller.account_id, task_ids, action)
 
 
-def _json(body: bytes) -> Response:
-    return Response(body, media_type="application/json")
+def _json(services: Services, body: bytes) -> Response:
+    return Response(with_base_url(body, services.signer.base_url), media_type="application/json")
 
 
 @router.get(
@@ -32,10 +31,11 @@ def _json(body: bytes) -> Response:
 )
 async def fetch_one(task_id: str, request: Request, caller: Caller = Depends(current_caller)) -> Response:
     """One task of the caller; an unknown or foreign id is 400 task_not_exist."""
-    found = _fetch(request.app.state.services, caller, [task_id])
+    services: Services = request.app.state.services
+    found = _fetch(services, caller, [task_id])
     if not found:
         raise TaskApiError(400, "task_not_exist", f"task {task_id} does not exist in this account.")
-    return _json(_ENVELOPE_HEAD + found[0] + b"}")
+    return _json(services, _ENVELOPE_HEAD + found[0] + b"}")
 
 
 @router.post(
@@ -50,4 +50,4 @@ async def fetch_many(body: BatchFetchRequest, request: Request, caller: Caller =
     action = (body.action or "").upper()
     # Any other action value is ignored (new-api parity), never an error.
     tasks = _fetch(services, caller, body.ids, action if action in TASK_ACTIONS else None)
-    return _json(_ENVELOPE_HEAD + b"[" + b",".join(tasks) + b"]}")
+    return _json(services, _ENVELOPE_HEAD + b"[" + b",".join(tasks) + b"]}")
