@@ -81,7 +81,7 @@ def _ms(text: str) -> float:
 
 
 def run_wrk(url: str, script: Path | None, seconds: int, connections: int) -> dict[str, Any]:
-    command = ["wrk", f"-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if script is not None:
         command += ["-s", str(script)]
     completed = subprocess.run(command + [url], capture_output=True, text=True, check=True)

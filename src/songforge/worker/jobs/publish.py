@@ -5,6 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
+from typing import Any
+
+from songforge.core.lifecycle import ClipOutput
 from songforge.core.urls import clip_blob_names
 from songforge.engines.audio import DecodedAudio, decode_file, encode_flac, encode_mp3
 from songforge.engines.images import render_cover_pair
@@ -19,6 +22,20 @@ class PublishedAudio:
     image_large_key: str
     duration: float
     sample_rate: int
+
+    def clip_output(self, clip_id: str, data: dict[str, Any]) -> ClipOutput:
+        """The finished clip: its wire fields plus these files."""
+        data["metadata"]["duration"] = self.duration
+        return ClipOutput(
+            clip_id=clip_id,
+            data=data,
+            duration=self.duration,
+            sample_rate=self.sample_rate,
+            audio_key=self.audio_key,
+            master_key=self.master_key,
+            image_key=self.image_key,
+            image_large_key=self.image_large_key,
+        )
 
 
 def publish_clip_audio(

@@ -48,21 +48,8 @@ def run_stems(context: JobContext) -> JobResult:
         published = publish_clip_audio(
             context.services.blobs, context.workdir, clip_id, stem.audio, audio.sample_rate, data["title"]
         )
-        metadata = data["metadata"]
-        metadata["duration"] = published.duration
-        metadata["stem_silent"] = stem.silent
-        metadata["engine"] = stem.method
-        outputs.append(
-            ClipOutput(
-                clip_id=clip_id,
-                data=data,
-                duration=published.duration,
-                sample_rate=published.sample_rate,
-                audio_key=published.audio_key,
-                master_key=published.master_key,
-                image_key=published.image_key,
-                image_large_key=published.image_large_key,
-            )
-        )
+        data["metadata"]["stem_silent"] = stem.silent
+        data["metadata"]["engine"] = stem.method
+        outputs.append(published.clip_output(clip_id, data))
         context.progress(0.02 + SEPARATION_SHARE + (index + 1) / len(stems) * (0.97 - SEPARATION_SHARE), "publish")
     return JobResult(clips=outputs)

@@ -6,7 +6,6 @@ from songforge.engines.audio import AudioDecodeError, decode_file
 from songforge.net import FetchFailed, UrlRefused, download_to_file
 from songforge.worker.context import JobContext, JobFailed, JobResult
 from songforge.worker.jobs.publish import publish_clip_audio
-from songforge.core.lifecycle import ClipOutput
 
 
 def run_upload(context: JobContext) -> JobResult:
@@ -42,20 +41,6 @@ def run_upload(context: JobContext) -> JobResult:
         context.services.blobs, context.workdir, clip_id, audio.samples, audio.sample_rate, title
     )
     data["title"] = title
-    data["metadata"]["duration"] = published.duration
     if params["source"] == "file":
         context.services.blobs.delete(params["staged_blob"])
-    return JobResult(
-        clips=[
-            ClipOutput(
-                clip_id=clip_id,
-                data=data,
-                duration=published.duration,
-                sample_rate=published.sample_rate,
-                audio_key=published.audio_key,
-                master_key=published.master_key,
-                image_key=published.image_key,
-                image_large_key=published.image_large_key,
-            )
-        ]
-    )
+    return JobResult(clips=[published.clip_output(clip_id, data)])
