@@ -47,6 +47,8 @@ def _describe_validation_error(error: RequestValidationError) -> str:
         kind = item.get("type", "")
         if kind == "json_invalid":
             sentences.append("the request body is not valid JSON")
+        elif kind == "missing" and not field:
+            sentences.append("the request body is missing: send a JSON object")
         elif kind == "missing":
             sentences.append(f"`{field}` is required")
         elif kind in ("model_attributes_type", "dict_type") and not field:

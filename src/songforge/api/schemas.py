@@ -2,11 +2,22 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_valid_unicode(cls, value: Any) -> Any:
+        # JSON may carry lone UTF-16 surrogates ("\ud800") that no UTF-8 file or database can hold.
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("contains invalid Unicode (a lone UTF-16 surrogate)") from None
+        return value
 
 
 class MusicSubmitRequest(_Open):
@@ -43,7 +54,9 @@ class LyricsSubmitRequest(_Open):
     prompt: str = Field(..., description="Topic, theme or description of the song.")
     notify_hook: str | None = None
     callBackUrl: str | None = None
-    seed: int | None = Field(None, description="Fixes the writer's choices (same prompt + seed → same lyrics).")
+    seed: int | None = Field(
+        None, ge=0, le=2**63 - 1, description="Fixes the writer's choices (same prompt + seed → same lyrics)."
+    )
 
 
 class ConcatSubmitRequest(_Open):

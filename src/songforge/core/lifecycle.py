@@ -4,6 +4,7 @@ Each change that a client can see also writes its webhook delivery row in the sa
 (outbox), so a crash can neither lose a webhook nor send one for a change that did not happen.
 """
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +76,7 @@ def create_task(
         start_time=0,
         finish_time=0,
         notify_hook=notify_hook,
-        request_json=orjson.dumps(request_body).decode(),
+        request_json=request_as_json(request_body),
         params_json=orjson.dumps(params).decode(),
         price_micros=spec.price_micros,
         next_run_at=moment,
@@ -100,6 +101,15 @@ def create_task(
     session.flush()
     publish_state(session, task.id, signer, notify=False)
     return task
+
+
+def request_as_json(request_body: Any) -> str:
+    """The request, verbatim (Part A §8). The stdlib encoder keeps what orjson refuses: integers past
+    64 bits, lone surrogates (escaped) and deep nesting."""
+    try:
+        return orjson.dumps(request_body).decode()
+    except TypeError:
+        return json.dumps(request_body, ensure_ascii=True)
 
 
 def reserve_credits(session: Session, account_id: str, price_micros: int) -> None:

@@ -50,5 +50,5 @@ def canonical_mv(mv: str) -> str | None:
 
 
 def accepted_mv_names() -> list[str]:
-    dotted = [name.replace("-3-", "-3.") for name in MODEL_FAMILIES if "-v3-" in name]
+    dotted = [name.replace("v3-", "v3.") for name in MODEL_FAMILIES if "-v3-" in name]
     return sorted(set(MODEL_FAMILIES) | set(dotted) | set(_ALIASES))

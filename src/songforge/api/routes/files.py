@@ -1,14 +1,17 @@
-"""GET /files/{name}: clip audio, WAV and images with Range support.
+"""GET/HEAD /files/{name}: clip audio, WAV and images with Range support.
 
 Access: a valid `sig` (the URLs songforge hands out carry one) or the owning account's Bearer key.
 Anything else is a 404, so a file's existence is never revealed to another account.
 """
 
+import re
+
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from sqlalchemy import select
+from starlette.types import Receive, Scope, Send
 
-from songforge.api.errors import TaskApiError
+from songforge.api.errors import AuthError, TaskApiError
 from songforge.core.accounts import key_secret_from_header
 from songforge.core.services import Services
 from songforge.core.urls import clip_id_of_blob
@@ -17,13 +20,40 @@ from songforge.db.models import Clip
 router = APIRouter(tags=["files"])
 
 MEDIA_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "jpeg": "image/jpeg", "mp4": "video/mp4"}
+_RANGE_SPEC = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+
+
+def _range_is_well_formed(header: str) -> bool:
+    unit, _, specs = header.partition("=")
+    if unit.strip().lower() != "bytes" or not specs:
+        return False
+    for spec in specs.split(","):
+        match = _RANGE_SPEC.match(spec)
+        if match is None or match.groups() == ("", ""):
+            return False
+        start, end = match.groups()
+        if start and end and int(start) > int(end):
+            return False
+    return True
+
+
+class _FileResponse(FileResponse):
+    """A malformed Range header is ignored (RFC 9110 §14.2 allows it): the whole file, not a text/plain 400."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = scope.get("headers", [])
+        ranges = [value.decode("latin-1") for key, value in headers if key == b"range"]
+        if ranges and not _range_is_well_formed(ranges[0]):
+            scope = {**scope, "headers": [(key, value) for key, value in headers if key != b"range"]}
+        await super().__call__(scope, receive, send)
 
 
 def _not_found(name: str) -> TaskApiError:
     return TaskApiError(404, "file_not_found", f"file {name} does not exist or needs a signed URL.")
 
 
-@router.api_route("/files/{name}", methods=["GET", "HEAD"], responses={404: {"description": "no such file"}})
+@router.get("/files/{name}", operation_id="get_file", responses={404: {"description": "no such file"}})
+@router.head("/files/{name}", operation_id="head_file", include_in_schema=True)
 def get_file(name: str, request: Request, sig: str | None = None) -> FileResponse:
     """Download a clip file (`Range` requests give 206 partial content)."""
     services: Services = request.app.state.services
@@ -37,7 +67,7 @@ def get_file(name: str, request: Request, sig: str | None = None) -> FileRespons
     except (FileNotFoundError, ValueError):
         raise _not_found(name) from None
     extension = name.rsplit(".", 1)[-1]
-    return FileResponse(
+    return _FileResponse(
         path,
         media_type=MEDIA_TYPES[extension],
         headers={"Cache-Control": "private, max-age=31536000, immutable"},
@@ -45,9 +75,13 @@ def get_file(name: str, request: Request, sig: str | None = None) -> FileRespons
 
 
 def _owner_is_calling(services: Services, request: Request, clip_id: str) -> bool:
-    if key_secret_from_header(request.headers.get("authorization")) is None:
+    authorization = request.headers.get("authorization")
+    if key_secret_from_header(authorization) is None:
         return False
-    caller = request.app.state.authenticator.authenticate(request.headers.get("authorization"))
+    try:
+        caller = request.app.state.authenticator.authenticate(authorization)
+    except AuthError:  # an unknown key learns nothing more than "not found"
+        return False
     with services.db.read_engine.connect() as connection:
         owner = connection.execute(select(Clip.account_id).where(Clip.id == clip_id)).scalar_one_or_none()
     return owner == caller.account_id

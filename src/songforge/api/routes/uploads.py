@@ -19,7 +19,7 @@ from songforge.core.clock import new_id
 from songforge.core.jobs import JobKind
 from songforge.core.lifecycle import NewClip
 from songforge.core.services import Services
-from songforge.net import UrlRefused, validate_url_syntax
+from songforge.net import UrlRefused, describe_size, validate_url_syntax
 
 router = APIRouter(prefix="/suno/uploads", tags=["uploads"])
 
@@ -110,7 +110,7 @@ def _stage(services: Services, file: UploadFile, staged: str, max_bytes: int) ->
                 size += len(chunk)
                 if size > max_bytes:
                     raise TaskApiError(
-                        413, "file_too_large", f"the file is larger than the {max_bytes // (1024 * 1024)} MB limit."
+                        413, "file_too_large", f"the file is larger than the {describe_size(max_bytes)} limit."
                     )
                 handle.write(chunk)
         if size:
