@@ -3,8 +3,9 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
-# Debian packages the tests and benchmarks use (soundfonts render known multitrack stems).
-APT_PACKAGES := fluidsynth fluid-soundfont-gm
+# Debian packages the tests and benchmarks use (soundfonts render known multitrack stems;
+# postgresql: tests/integration/test_postgres.py runs a throw-away cluster of its own).
+APT_PACKAGES := fluidsynth fluid-soundfont-gm postgresql
 # wrk drives the API benchmark (C, so the load generator costs little CPU).
 BENCH_APT_PACKAGES := $(APT_PACKAGES) wrk
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from songforge.api.errors import TaskApiError, invalid_request
 from songforge.core.accounts import Caller
+from songforge.core.clock import is_id
 from songforge.core.jobs import JobKind, job_spec
 from songforge.core.lifecycle import NewClip, QuotaExceeded, count_active_tasks, create_task
 from songforge.core.services import Services
@@ -33,15 +34,21 @@ def find_visible_clip(session: Session, caller: Caller, clip_id: str | None, fie
     """The clip, if the caller can see it (Part A §9); 400 task_not_exist naming the id otherwise."""
     if not clip_id:
         raise invalid_request(f"`{field}` is required for this task.")
-    clip = session.execute(
-        select(Clip).where(Clip.id == clip_id, Clip.account_id == caller.account_id)
-    ).scalar_one_or_none()
+    clip = (
+        session.execute(select(Clip).where(Clip.id == clip_id, Clip.account_id == caller.account_id)).scalar_one_or_none()
+        if is_id(clip_id)
+        else None
+    )
     if clip is None:
         raise TaskApiError(400, "task_not_exist", f"clip {clip_id} (`{field}`) does not exist in this account.")
     if task_id:
-        owner_task = session.execute(
-            select(Task.id).where(Task.id == task_id, Task.account_id == caller.account_id)
-        ).scalar_one_or_none()
+        owner_task = (
+            session.execute(
+                select(Task.id).where(Task.id == task_id, Task.account_id == caller.account_id)
+            ).scalar_one_or_none()
+            if is_id(task_id)
+            else None
+        )
         if owner_task is None:
             raise TaskApiError(400, "task_not_exist", f"task {task_id} (`task_id`) does not exist in this account.")
         if clip.task_id != task_id:

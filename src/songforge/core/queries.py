@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
+from songforge.core.clock import is_id
 from songforge.core.urls import UrlSigner
 from songforge.core.wire import render_task
 from songforge.db.models import Clip, Task
@@ -63,7 +64,7 @@ def fetch_stored_tasks(
     The hot path of the API: one indexed query through the DB-API cursor (no statement compilation,
     no row objects, no JSON parsing). URLs in the result still carry BASE_PLACEHOLDER.
     """
-    wanted = list(dict.fromkeys(task_ids))
+    wanted = [task_id for task_id in dict.fromkeys(task_ids) if is_id(task_id)]
     if not wanted:
         return []
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"

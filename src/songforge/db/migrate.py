@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _lock = threading.Lock()
+# Any constant: serialises migrations of processes starting at once on one PostgreSQL database.
+_POSTGRES_MIGRATION_LOCK = 0x50_4E_47_46_4F_52_47_45
 
 
 def alembic_config(url: str) -> Config:
@@ -22,6 +24,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_database(engine: Engine) -> None:
     with _lock, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_POSTGRES_MIGRATION_LOCK})")
         config = alembic_config(str(engine.url))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -10,6 +10,7 @@ from songforge.api.auth import current_caller
 from songforge.api.errors import TaskApiError, invalid_request
 from songforge.api.submission import submit
 from songforge.core.accounts import Caller
+from songforge.core.clock import is_id
 from songforge.core.jobs import JobKind
 from songforge.core.services import Services
 from songforge.core.status import ACTIVE_TASK_STATUSES, ClipStatus
@@ -44,6 +45,8 @@ def _wav_key(services: Services, caller: Caller, clip_id: str) -> str | None:
 
 def _wav_state(services: Services, caller: Caller, clip_id: str) -> str | None:
     """The WAV's blob name if rendered; otherwise make sure a render task exists and return None."""
+    if not is_id(clip_id):
+        raise TaskApiError(400, "task_not_exist", f"clip {clip_id} does not exist in this account.")
     with services.db.session() as session:
         clip = session.execute(
             select(Clip).where(Clip.id == clip_id, Clip.account_id == caller.account_id)
