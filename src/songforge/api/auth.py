@@ -1,6 +1,5 @@
 """Bearer-key authentication (cached briefly) and the per-key rate limit."""
 
-import hashlib
 import threading
 import time
 
@@ -8,7 +7,7 @@ from fastapi import Request
 
 from songforge.api.errors import AuthError, TaskApiError
 from songforge.api.ratelimit import TokenBuckets, parse_rate
-from songforge.core.accounts import Caller, find_caller, key_secret_from_header
+from songforge.core.accounts import Caller, find_caller_by_hash, hash_key_secret, key_secret_from_header
 from songforge.core.services import Services
 
 
@@ -38,15 +37,15 @@ class Authenticator:
         return caller
 
     def _lookup(self, secret: str) -> Caller | None:
-        # Cache by a hash of the secret so a revoked key stops working within auth_cache_seconds.
-        cache_key = hashlib.sha256(secret.encode()).hexdigest()
+        # Cached by the key's hash (never the key), so a revoked key stops working within auth_cache_seconds.
+        cache_key = hash_key_secret(secret)
         moment = time.monotonic()
         with self._lock:
             hit = self._cache.get(cache_key)
         if hit is not None and hit[1] > moment:
             return hit[0]
         with self._services.db.session() as session:
-            caller = find_caller(session, secret)
+            caller = find_caller_by_hash(session, cache_key)
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()

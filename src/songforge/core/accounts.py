@@ -98,8 +98,12 @@ def issue_key(
 
 
 def find_caller(session: Session, secret: str) -> Caller | None:
+    return find_caller_by_hash(session, hash_key_secret(secret))
+
+
+def find_caller_by_hash(session: Session, key_hash: str) -> Caller | None:
     row = session.execute(
-        select(ApiKey).where(ApiKey.key_hash == hash_key_secret(secret), ApiKey.revoked_at.is_(None))
+        select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
     ).scalar_one_or_none()
     if row is None:
         return None
