@@ -36,11 +36,11 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(HERE))
 
-import testset  # noqa: E402
+import testset
 
-from songforge.engines.separation import SeparationOptions, StemSet, separate  # noqa: E402
-from songforge.engines.separation.dsp.stft import istft, stft  # noqa: E402
-from songforge.engines.separation.stems import TWELVE_STEMS, TWO_STEMS  # noqa: E402
+from songforge.engines.separation import SeparationOptions, StemSet, separate
+from songforge.engines.separation.dsp.stft import istft, stft
+from songforge.engines.separation.stems import TWELVE_STEMS, TWO_STEMS
 
 EPS = 1e-7
 RESULTS = HERE / "results" / "separation.json"
@@ -140,7 +140,7 @@ print(json.dumps({{"before": before, "after_separation": after_sep, "after_readi
 
 def peak_rss(minutes: float, seed: int, seconds: float) -> dict:
     code = _RSS_CHILD.format(src=str(ROOT / "src"), bench=str(HERE), minutes=minutes, seed=seed, seconds=seconds)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         return {"minutes": minutes, "error": proc.stderr[-2000:]}
     r = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> dict:
             "sample_rate": testset.SAMPLE_RATE,
             "torch_threads": torch.get_num_threads(),
             "cpu_count": os.cpu_count(),
-            "testset": "bench/testset.py v%d (FluidR3_GM instruments, eSpeak vocals)" % testset.TESTSET_VERSION,
+            "testset": f"bench/testset.py v{testset.TESTSET_VERSION} (FluidR3_GM instruments, eSpeak vocals)",
             "sdr": "MDX: 10log10((sum s^2 + 1e-7)/(sum (s-est)^2 + 1e-7)); silence = 0 dB",
             "baseline": "every stem = mix / number of stems",
             "upper_bound": "ideal ratio mask (power), STFT 4096/1024",

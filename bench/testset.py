@@ -30,8 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
-from songforge.engines.separation.dsp.render import DEBIAN_FLUIDR3, Note, SoundFontRenderer  # noqa: E402
-from songforge.engines.separation.stems import TWELVE_STEMS  # noqa: E402
+from songforge.engines.separation.dsp.render import (
+    DEBIAN_FLUIDR3,
+    Note,
+    SoundFontRenderer,
+)
+from songforge.engines.separation.stems import TWELVE_STEMS
 
 SAMPLE_RATE = 44100
 CACHE_DIR = ROOT / "bench" / ".cache"
@@ -230,8 +234,7 @@ class _Composer:
                     for p in chord:
                         notes.append(Note(self.t(b, beat), self.t(b, beat + 0.7), p, int(rng.integers(85, 110))))
             else:
-                for n in self.melody_line(58, 74, 0.6, {b}):
-                    notes.append(n)
+                notes.extend(self.melody_line(58, 74, 0.6, {b}))
         return notes
 
     def woodwinds(self) -> list[Note]:
@@ -327,7 +330,7 @@ class _Singer:
 
 
 def _place(track: np.ndarray, y: np.ndarray, start: float) -> None:
-    s = int(round(start * SAMPLE_RATE))
+    s = round(start * SAMPLE_RATE)
     n = min(y.shape[-1], track.shape[-1] - s)
     if n > 0:
         track[..., s : s + n] += y[..., :n]
@@ -348,7 +351,7 @@ def render_song(seed: int, seconds: float, soundfont: str = DEBIAN_FLUIDR3) -> S
         )
     comp = _Composer(seed, seconds)
     rng = comp.rng
-    n = int(round(seconds * SAMPLE_RATE))
+    n = round(seconds * SAMPLE_RATE)
     renderer = SoundFontRenderer(soundfont, SAMPLE_RATE)
     pm = pretty_midi.PrettyMIDI(initial_tempo=comp.tempo)
     stems: dict[str, np.ndarray] = {}

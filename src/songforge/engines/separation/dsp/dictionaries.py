@@ -34,7 +34,11 @@ from pathlib import Path
 import numpy as np
 
 from songforge.engines.separation.dsp import bands
-from songforge.engines.separation.dsp.render import Note, SoundFontRenderer, timgm6mb_path
+from songforge.engines.separation.dsp.render import (
+    Note,
+    SoundFontRenderer,
+    timgm6mb_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +68,7 @@ def family_of_program(program_1based: int) -> str:
 # What the dictionary learns from: representative programs (1-based) and the MIDI pitch range.
 LEARN_SPEC: dict[str, tuple[tuple[int, ...], tuple[int, int], int]] = {
     # family: (programs, (low, high) pitch, pitch step)
-    "Bass": ((33, 34, 35, 37, 39), (28, 50), 1),
+    "Bass": ((33, 34, 35, 36, 37, 38, 39, 40), (28, 50), 1),
     "Guitar": ((25, 26, 28, 30), (40, 81), 1),
     "Keyboard": ((1, 5, 7, 17, 19), (36, 88), 1),
     "Strings": ((41, 43, 49, 46, 53), (36, 91), 1),
@@ -177,13 +181,9 @@ def _cache_key(sf2: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "songforge" / "separation"
-
-
 def get_dictionary(cache_dir: str | os.PathLike[str] | None = None, sf2_path: str | None = None) -> Dictionary:
-    """The learned dictionary: from memory, else from `cache_dir`, else learned now (then cached)."""
+    """The learned dictionary: from memory, else from `cache_dir`, else learned now (then cached in
+    memory, and in `cache_dir` when given — the Twelve pipeline passes `<model_dir>/dsp-cache`)."""
     sf2 = Path(sf2_path) if sf2_path else timgm6mb_path()
     key = _cache_key(sf2)
     with _lock:

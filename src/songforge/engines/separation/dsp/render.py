@@ -87,13 +87,13 @@ class SoundFontRenderer:
         events: list[tuple[int, int, int, int]] = []  # (sample, order, key, velocity) ; order 0 = off first
         last = 0.0
         for n in notes:
-            s = max(0, int(round(n.start * sr)))
-            e = max(s + 1, int(round(n.end * sr)))
+            s = max(0, round(n.start * sr))
+            e = max(s + 1, round(n.end * sr))
             events.append((s, 1, n.pitch, n.velocity))
             events.append((e, 0, n.pitch, 0))
             last = max(last, n.end)
         events.sort()
-        total = int(round((duration if duration is not None else last + tail) * sr))
+        total = round((duration if duration is not None else last + tail) * sr)
         out = np.zeros((total, 2), dtype=np.float32)
         pos = 0
         for sample, order, key, vel in events:
