@@ -17,6 +17,9 @@ $(BIN)/songforge: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU build; a range would pull CUDA wheels.
 	$(BIN)/pip install --quiet torch==2.13.0
+	# tinysoundfont renders soundfonts offline (Twelve dictionaries); its pyaudio requirement is only
+	# for live playback and needs PortAudio headers, so it is installed without dependencies.
+	$(BIN)/pip install --quiet --no-deps tinysoundfont==0.3.7
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
