@@ -43,7 +43,13 @@ def _soundfont_bytes(path: str) -> bytes:
 
 
 def _new_synth(sf2_path: str | os.PathLike[str], sample_rate: int):
-    import tinysoundfont
+    try:
+        import tinysoundfont
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise RuntimeError(
+            "The Twelve stem pipeline renders its instrument dictionaries with the 'tinysoundfont' package; "
+            "install it (pip install --no-deps tinysoundfont: its optional pyaudio dependency is not needed)."
+        ) from exc
 
     synth = tinysoundfont.Synth(samplerate=sample_rate)
     sfid = synth.sfload(_soundfont_bytes(str(sf2_path)), max_voices=256)
