@@ -57,18 +57,8 @@ SILENCE_DB = -60.0  # a stem this far below the mix energy is flagged silent
 IN_MEMORY_LIMIT_BYTES = 768 * 1024 * 1024
 NMF_ITERATIONS = 30
 
-ACCOMPANIMENT_STEMS: tuple[str, ...] = (
-    "Drums",
-    "Bass",
-    "Guitar",
-    "Keyboard",
-    "Strings",
-    "Brass",
-    "Woodwinds",
-    "Percussion",
-    "Synth",
-    "FX",
-)
+# Everything after the two vocal stems comes out of the accompaniment.
+ACCOMPANIMENT_STEMS: tuple[str, ...] = TWELVE_STEMS[2:]
 
 DEMUCS_MODEL = "htdemucs_6s"
 
