@@ -1,13 +1,14 @@
 """API latency and throughput under 64 concurrent clients, beside /healthz as the ceiling, in one run.
 
-Starts `songforge serve` as a real process on a fresh data dir, fills it with 100 real tasks
-(lyrics and uploads, made through the API), then drives it with wrk (C, so the load generator
-costs little of the 2 cores): GET /healthz, GET /suno/fetch/{id} and POST /suno/fetch with 100 ids.
+Starts `songforge serve --processes N` (default: one HTTP process per core) as a real process on a
+fresh data dir, fills it with 100 real tasks (lyrics and uploads, made through the API), then drives
+it with wrk (C, so the load generator costs little of the 2 cores): GET /healthz, GET /suno/fetch/{id} and POST /suno/fetch with 100 ids.
 Prints one JSON report and writes it to bench/results/api.json.
 """
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -104,13 +105,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each load run")
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--processes", type=int, default=os.cpu_count() or 1, help="HTTP processes of the server (one per core)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/api.py needs wrk (Debian package `wrk`; `make bench` installs it)")
 
     with tempfile.TemporaryDirectory(prefix="songforge-bench-") as scratch:
         workdir = Path(scratch)
-        server = ServerProcess(workdir / "data", SONGFORGE_RATE_LIMIT="1000000000/minute")
+        server = ServerProcess(
+            workdir / "data",
+            SONGFORGE_RATE_LIMIT="1000000000/minute",
+            SONGFORGE_HTTP_PROCESSES=str(args.processes),
+        )
         server.start()
         try:
             created = server.cli("keys", "create", "--name", "bench", "--credits", "1000",
@@ -134,6 +142,7 @@ def main() -> None:
     report = {
         "benchmark": "api",
         "connections": args.connections,
+        "http_processes": args.processes,
         "seconds_per_run": args.seconds,
         "batch_response_bytes": len(body),
         "results": results,

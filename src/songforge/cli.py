@@ -1,8 +1,6 @@
 """`songforge serve | worker | keys | separate | doctor | db upgrade`."""
 
 import logging
-import signal
-import threading
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -55,19 +53,34 @@ def _ensure_admin_key(settings: Settings) -> None:
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
-    job_threads: Annotated[Optional[int], typer.Option(help="Embedded worker threads (0: API only).")] = None,
+    job_threads: Annotated[Optional[int], typer.Option(help="Worker threads (0: API only, no jobs here).")] = None,
+    processes: Annotated[
+        Optional[int], typer.Option(help="HTTP processes; above 1, jobs run in one extra worker process (Linux).")
+    ] = None,
 ) -> None:
     """Start the HTTP API (and the embedded workers) on http://127.0.0.1:8000 by default."""
-    import uvicorn
-
-    overrides = {k: v for k, v in {"host": host, "port": port, "workers": job_threads}.items() if v is not None}
+    overrides = {
+        key: value
+        for key, value in {"host": host, "port": port, "workers": job_threads, "http_processes": processes}.items()
+        if value is not None
+    }
     settings = Settings(**overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _ensure_admin_key(settings)
-    from songforge.api.app import create_app
+    where = f"http://{settings.host}:{settings.port} (data: {settings.data_dir.resolve()})"
+    if settings.http_processes > 1:
+        from songforge.supervisor import serve_processes
 
-    err.print(f"songforge listening on http://{settings.host}:{settings.port} (data: {settings.data_dir.resolve()})")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning", access_log=False)
+        err.print(f"songforge listening on {where} with {settings.http_processes} HTTP processes")
+        raise typer.Exit(serve_processes(settings))
+
+    import uvicorn
+
+    from songforge.api.app import create_app
+    from songforge.supervisor import uvicorn_config
+
+    err.print(f"songforge listening on {where}")
+    uvicorn.Server(uvicorn_config(create_app(settings), settings.host, settings.port)).run()
 
 
 @app.command()
@@ -77,19 +90,13 @@ def worker(
     """Run job workers only (no HTTP), against the configured database and blob store."""
     from songforge.core.services import build_services
     from songforge.db.migrate import upgrade_database
-    from songforge.worker.pool import WorkerPool
+    from songforge.worker.pool import run_pool_until_signalled
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = build_services(Settings())
     upgrade_database(services.db.engine)
-    pool = WorkerPool(services, job_threads)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    pool.start()
     err.print(f"songforge worker running {job_threads} job thread(s); Ctrl-C to stop")
-    stop.wait()
-    pool.stop()
+    run_pool_until_signalled(services, job_threads)
 
 
 @keys_app.command("create")

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     port: int = 8000
     # Base of every absolute URL handed to clients; empty means http://{host}:{port}.
     public_base_url: str = ""
+    # API processes. 1: one process with the job threads inside (embedded default). N > 1 (Linux):
+    # N HTTP processes share the port (SO_REUSEPORT) and jobs run in one separate worker process.
+    http_processes: int = Field(default=1, ge=1, le=64)
 
     # Embedded worker pool (threads inside `songforge serve`); 0 runs an API-only node.
     workers: int = 2
@@ -44,6 +47,8 @@ class Settings(BaseSettings):
     max_concurrent_tasks_per_key: int = 16
     max_queued_tasks: int = 2000
     auth_cache_seconds: float = 5.0
+    # Finished tasks' JSON kept in memory per API process, so polling them skips the database.
+    fetch_cache_mb: int = 64
 
     # Input caps.
     max_upload_bytes: int = 200 * 1024 * 1024

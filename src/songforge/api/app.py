@@ -5,16 +5,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from songforge.api.responses import FastJSONResponse
 
 from songforge import __version__
 from songforge.api.auth import Authenticator
 from songforge.api.errors import install_error_handlers
 from songforge.api.metrics import Metrics, MetricsMiddleware
+from songforge.api.ratelimit import RateLimiter
+from songforge.api.responses import FastJSONResponse
 from songforge.api.routes import act, fetch, files, ops, submit, uploads
 from songforge.config import Settings
 from songforge.core.services import Services, build_services
 from songforge.db.migrate import upgrade_database
+from songforge.queue.local import Wakeups
 
 log = logging.getLogger("songforge")
 
@@ -25,9 +27,16 @@ Submit work, get a task id at once, poll `GET /suno/fetch/{id}` or `POST /suno/f
 """
 
 
-def create_app(settings: Settings | None = None, *, start_workers: bool | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    start_workers: bool | None = None,
+    wakeups: Wakeups | None = None,
+    limiter: RateLimiter | None = None,
+) -> FastAPI:
+    """The app; `wakeups` and `limiter` are shared with sibling processes under `serve --processes N`."""
     settings = settings or Settings()
-    services = build_services(settings)
+    services = build_services(settings, wakeups=wakeups)
     upgrade_database(services.db.engine)
     run_workers = settings.workers > 0 if start_workers is None else start_workers
 
@@ -54,7 +63,7 @@ def create_app(settings: Settings | None = None, *, start_workers: bool | None =
         default_response_class=FastJSONResponse,
         lifespan=lifespan,
     )
-    attach_services(app, services)
+    attach_services(app, services, limiter)
     install_error_handlers(app)
     for module in (submit, fetch, uploads, act, files, ops):
         app.include_router(module.router)
@@ -62,7 +71,7 @@ def create_app(settings: Settings | None = None, *, start_workers: bool | None =
     return app
 
 
-def attach_services(app: FastAPI, services: Services) -> None:
+def attach_services(app: FastAPI, services: Services, limiter: RateLimiter | None = None) -> None:
     app.state.services = services
-    app.state.authenticator = Authenticator(services)
+    app.state.authenticator = Authenticator(services, limiter)
     app.state.metrics = Metrics(services)

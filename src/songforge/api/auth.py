@@ -6,17 +6,17 @@ import time
 from fastapi import Request
 
 from songforge.api.errors import AuthError, TaskApiError
-from songforge.api.ratelimit import TokenBuckets, parse_rate
+from songforge.api.ratelimit import RateLimiter, TokenBuckets, parse_rate
 from songforge.core.accounts import Caller, find_caller_by_hash, hash_key_secret, key_secret_from_header
 from songforge.core.services import Services
 
 
 class Authenticator:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, limiter: RateLimiter | None = None) -> None:
         self._services = services
         self._cache: dict[str, tuple[Caller | None, float]] = {}
         self._lock = threading.Lock()
-        self._limiter = TokenBuckets()
+        self._limiter = limiter or TokenBuckets()
         self._default_limit = parse_rate(services.settings.rate_limit)
 
     def authenticate(self, authorization: str | None) -> Caller:

@@ -1,10 +1,12 @@
 """Prometheus metrics: request counts/latency (ASGI middleware) and task counts read at scrape time."""
 
+import os
 import time
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,15 +18,21 @@ from songforge.db.models import Task, WebhookDelivery
 class Metrics:
     def __init__(self, services: Services) -> None:
         self.registry = CollectorRegistry()
+        request_registry: CollectorRegistry | None = self.registry
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # Several API processes (`serve --processes N`): each writes its counts to files in that
+            # directory and a scrape, answered by any one of them, sums them all.
+            MultiProcessCollector(self.registry)
+            request_registry = None
         self.requests = Counter(
-            "songforge_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+            "songforge_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=request_registry
         )
         self.latency = Histogram(
             "songforge_http_request_duration_seconds",
             "HTTP request latency",
             ["route"],
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-            registry=self.registry,
+            registry=request_registry,
         )
         self.registry.register(_TaskCollector(services))
 

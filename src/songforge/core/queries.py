@@ -1,11 +1,10 @@
 """Task wire objects: rendered from rows on every state change, read back as stored bytes on fetch."""
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select
 
-from songforge.core.clock import is_id
 from songforge.core.urls import UrlSigner
 from songforge.core.wire import render_task
 from songforge.db.models import Clip, Task
@@ -48,31 +47,34 @@ def render_task_object(connection: Connection, task_id: str, signer: UrlSigner) 
     return render_task(rows[0], clips, signer)
 
 
-@lru_cache(maxsize=64)
+class StoredTask(NamedTuple):
+    id: str
+    action: str
+    status: str
+    wire_json: bytes
+
+
+@lru_cache(maxsize=128)
 def _stored_sql(count: int, mark: str) -> str:
     return (
-        f"SELECT id, action, wire_json FROM tasks WHERE account_id = {mark} "
+        f"SELECT id, action, status, wire_json FROM tasks WHERE account_id = {mark} "
         f"AND id IN ({', '.join([mark] * count)})"
     )
 
 
-def fetch_stored_tasks(
-    connection: Connection, account_id: str, task_ids: list[str], action: str | None = None
-) -> list[bytes]:
-    """Stored JSON of the caller's tasks in request order; unknown/foreign ids dropped, duplicates once.
+def load_stored_tasks(connection: Connection, account_id: str, task_ids: list[str]) -> list[StoredTask]:
+    """The caller's tasks among `task_ids` (unordered; foreign and unknown ids are simply absent).
 
-    The hot path of the API: one indexed query through the DB-API cursor (no statement compilation,
-    no row objects, no JSON parsing). URLs in the result still carry BASE_PLACEHOLDER.
+    One indexed query through the DB-API cursor: no statement compilation, no row objects, no JSON
+    parsing. URLs in `wire_json` still carry BASE_PLACEHOLDER.
     """
-    wanted = [task_id for task_id in dict.fromkeys(task_ids) if is_id(task_id)]
-    if not wanted:
+    if not task_ids:
         return []
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(_stored_sql(len(wanted), mark), (account_id, *wanted))
+        cursor.execute(_stored_sql(len(task_ids), mark), (account_id, *task_ids))
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    found = {task_id: bytes(wire) for task_id, task_action, wire in rows if action is None or task_action == action}
-    return [found[task_id] for task_id in wanted if task_id in found]
+    return [StoredTask(task_id, action, status, bytes(wire)) for task_id, action, status, wire in rows]

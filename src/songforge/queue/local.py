@@ -1,32 +1,43 @@
-"""In-process dispatcher for the embedded default: workers are threads of this process."""
+"""Dispatcher for one machine: workers are threads of this process, or of a sibling worker process."""
 
 import threading
+from typing import Protocol
 
 from songforge.core.lifecycle import mark_queued
 from songforge.core.urls import UrlSigner
 from songforge.db.session import Database
 
 
+class Wakeups(Protocol):
+    """A counting semaphore: threading.Semaphore, or multiprocessing's across processes."""
+
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+# More than any worker pool has threads: wake_all must reach every waiting thread.
+_WAKE_ALL = 256
+
+
 class LocalDispatcher:
-    def __init__(self, db: Database, signer: UrlSigner) -> None:
+    def __init__(
+        self, db: Database, signer: UrlSigner, wakeups: Wakeups | None = None
+    ) -> None:
         self._db = db
         self._signer = signer
-        self._work = threading.Condition()
-        self._pending = 0
+        self._wakeups: Wakeups = (
+            wakeups if wakeups is not None else threading.Semaphore(0)
+        )
 
     def enqueue(self, task_id: str) -> None:
         with self._db.session() as session:
             mark_queued(session, task_id, self._signer)
-        with self._work:
-            self._pending += 1
-            self._work.notify()
+        self._wakeups.release()
 
     def wait_for_work(self, timeout: float) -> None:
-        with self._work:
-            if self._pending == 0:
-                self._work.wait(timeout)
-            self._pending = max(0, self._pending - 1)
+        self._wakeups.acquire(True, timeout)
 
     def wake_all(self) -> None:
-        with self._work:
-            self._work.notify_all()
+        for _ in range(_WAKE_ALL):
+            self._wakeups.release()

@@ -1,6 +1,7 @@
 """The embedded worker pool: job threads, a lease heartbeat, the sweeper and webhook delivery."""
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 
@@ -69,3 +70,17 @@ class WorkerPool:
                 action()
             except Exception:
                 log.exception("periodic task failed")
+
+
+def run_pool_until_signalled(services: Services, job_threads: int) -> None:
+    """A worker process's life: run the pool until SIGINT/SIGTERM, then stop it cleanly."""
+    import signal
+
+    pool = WorkerPool(services, job_threads)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    pool.start()
+    log.info("worker process %s running %d job thread(s)", os.getpid(), job_threads)
+    stop.wait()
+    pool.stop()

@@ -1,4 +1,4 @@
-"""GET /suno/fetch/{task_id} and POST /suno/fetch: one query over stored task JSON, never waits on a worker."""
+"""GET /suno/fetch/{task_id} and POST /suno/fetch: stored task JSON (core/task_reader.py), never waits on a worker."""
 
 from fastapi import APIRouter, Depends, Request, Response
 
@@ -6,9 +6,7 @@ from songforge.api.auth import current_caller
 from songforge.api.errors import TaskApiError, invalid_request
 from songforge.api.schemas import BatchFetchRequest
 from songforge.core.accounts import Caller
-from songforge.core.queries import fetch_stored_tasks
 from songforge.core.services import Services
-from songforge.core.wire import with_base_url
 
 router = APIRouter(prefix="/suno", tags=["fetch"])
 
@@ -16,13 +14,8 @@ TASK_ACTIONS = ("MUSIC", "LYRICS")
 _ENVELOPE_HEAD = b'{"code":"success","message":"","data":'
 
 
-def _fetch(services: Services, caller: Caller, task_ids: list[str], action: str | None = None) -> list[bytes]:
-    with services.db.read_engine.connect() as connection:
-        return fetch_stored_tasks(connection, caller.account_id, task_ids, action)
-
-
-def _json(services: Services, body: bytes) -> Response:
-    return Response(with_base_url(body, services.signer.base_url), media_type="application/json")
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -32,10 +25,10 @@ def _json(services: Services, body: bytes) -> Response:
 async def fetch_one(task_id: str, request: Request, caller: Caller = Depends(current_caller)) -> Response:
     """One task of the caller; an unknown or foreign id is 400 task_not_exist."""
     services: Services = request.app.state.services
-    found = _fetch(services, caller, [task_id])
+    found = services.task_reader.read(caller.account_id, [task_id])
     if not found:
         raise TaskApiError(400, "task_not_exist", f"task {task_id} does not exist in this account.")
-    return _json(services, _ENVELOPE_HEAD + found[0] + b"}")
+    return _json(_ENVELOPE_HEAD + found[0] + b"}")
 
 
 @router.post(
@@ -49,5 +42,5 @@ async def fetch_many(body: BatchFetchRequest, request: Request, caller: Caller =
         raise invalid_request(f"`ids` has {len(body.ids)} entries; at most {services.settings.max_batch_ids} per call.")
     action = (body.action or "").upper()
     # Any other action value is ignored (new-api parity), never an error.
-    tasks = _fetch(services, caller, body.ids, action if action in TASK_ACTIONS else None)
-    return _json(services, _ENVELOPE_HEAD + b"[" + b",".join(tasks) + b"]}")
+    tasks = services.task_reader.read(caller.account_id, body.ids, action if action in TASK_ACTIONS else None)
+    return _json(_ENVELOPE_HEAD + b"[" + b",".join(tasks) + b"]}")
