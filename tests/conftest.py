@@ -31,17 +31,39 @@ def write_wav(path: Path, seconds: float = 3.0, sample_rate: int = 44100, channe
     return path
 
 
+def test_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings of a test app: fast polling and retries, no rate limit in the way, fixed public base."""
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "public_base_url": "http://testserver",
+        "workers": 1,
+        "poll_interval_seconds": 0.1,
+        "lease_seconds": 10.0,
+        "rate_limit": "100000/minute",
+        "webhook_backoff_seconds": 0.05,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]  # not a test, despite its name
+
+
+def key_maker(client: TestClient) -> Callable[..., str]:
+    """A function that creates an account with `credits` and returns its Bearer key (sk-…)."""
+
+    def _make(credits: float = 100.0, **limits: Any) -> str:
+        services = client.app.state.services  # type: ignore[attr-defined]
+        with services.db.session() as session:
+            account = create_account(session, "test", credits_to_micros(credits))
+            return issue_key(session, account, "test", **limits).key
+
+    return _make
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        public_base_url="http://testserver",
-        workers=1,
-        poll_interval_seconds=0.1,
-        lease_seconds=10.0,
-        rate_limit="100000/minute",
-        webhook_backoff_seconds=0.05,
-    )
+    return test_settings(tmp_path / "data")
 
 
 @pytest.fixture
@@ -53,14 +75,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def make_key(client: TestClient) -> Callable[..., str]:
     """Create an account with `credits` and return its Bearer key (sk-…)."""
-
-    def _make(credits: float = 100.0, **limits: Any) -> str:
-        services = client.app.state.services  # type: ignore[attr-defined]
-        with services.db.session() as session:
-            account = create_account(session, "test", credits_to_micros(credits))
-            return issue_key(session, account, "test", **limits).key
-
-    return _make
+    return key_maker(client)
 
 
 @pytest.fixture

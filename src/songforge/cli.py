@@ -1,6 +1,5 @@
 """`songforge serve | worker | keys | separate | doctor | db upgrade`."""
 
-import logging
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -9,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from songforge.config import Settings, credits_to_micros, micros_to_credits
+from songforge.logs import configure_logging
 
 app = typer.Typer(help="songforge: a self-hosted music API server speaking the Suno task API.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
@@ -65,7 +65,7 @@ def serve(
         if value is not None
     }
     settings = Settings(**overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     _ensure_admin_key(settings)
     where = f"http://{settings.host}:{settings.port} (data: {settings.data_dir.resolve()})"
     if settings.http_processes > 1:
@@ -92,7 +92,7 @@ def worker(
     from songforge.db.migrate import upgrade_database
     from songforge.worker.pool import run_pool_until_signalled
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     services = build_services(Settings())
     upgrade_database(services.db.engine)
     err.print(f"songforge worker running {job_threads} job thread(s); Ctrl-C to stop")

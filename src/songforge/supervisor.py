@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from songforge.config import Settings
+from songforge.logs import configure_logging
 
 if TYPE_CHECKING:
     import uvicorn
@@ -173,18 +174,11 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _child_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s",
-    )
-
-
 def _http_main(
     fields: dict[str, Any], wakeups: Any, rate_table: Path, parent: int
 ) -> None:
     _die_with_parent(parent)
-    _child_logging()
+    configure_logging(with_process_name=True)
     import uvicorn
 
     from songforge.api.app import create_app
@@ -203,7 +197,7 @@ def _http_main(
 
 def _worker_main(fields: dict[str, Any], wakeups: Any, parent: int) -> None:
     _die_with_parent(parent)
-    _child_logging()
+    configure_logging(with_process_name=True)
     from songforge.core.services import build_services
     from songforge.worker.pool import run_pool_until_signalled
 

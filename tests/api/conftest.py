@@ -15,36 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from songforge.api.app import create_app
-from songforge.config import Settings, credits_to_micros
-from songforge.core.accounts import create_account, issue_key
-from tests.conftest import upload_wav, write_wav
-
-
-def test_settings(data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "data_dir": data_dir,
-        "public_base_url": "http://testserver",
-        "workers": 1,
-        "poll_interval_seconds": 0.1,
-        "lease_seconds": 10.0,
-        "rate_limit": "100000/minute",
-        "webhook_backoff_seconds": 0.05,
-    }
-    values.update(overrides)
-    return Settings(**values)
-
-
-test_settings.__test__ = False  # type: ignore[attr-defined]  # not a test, despite its name
-
-
-def key_maker(client: TestClient) -> Callable[..., str]:
-    def _make(credits: float = 100.0, **limits: Any) -> str:
-        services = client.app.state.services  # type: ignore[attr-defined]
-        with services.db.session() as session:
-            account = create_account(session, "test", credits_to_micros(credits))
-            return issue_key(session, account, "test", **limits).key
-
-    return _make
+from tests.conftest import key_maker, test_settings, upload_wav, write_wav
 
 
 @pytest.fixture(scope="session")

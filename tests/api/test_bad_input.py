@@ -15,7 +15,6 @@ from songforge.core.accounts import revoke_key
 from songforge.core.urls import clip_blob_names
 from songforge.db.models import Account, ApiKey, LedgerEntry
 from songforge.engines.audio import encode_mp3
-from tests.api.conftest import key_maker, test_settings
 from tests.api.helpers import (
     assert_auth_error,
     assert_submitted,
@@ -23,7 +22,15 @@ from tests.api.helpers import (
     assert_task_error,
     assert_task_shape,
 )
-from tests.conftest import auth, synth_song, upload_wav, wait_for_task, write_wav
+from tests.conftest import (
+    auth,
+    key_maker,
+    synth_song,
+    test_settings,
+    upload_wav,
+    wait_for_task,
+    write_wav,
+)
 
 JSON_ROUTES = [
     "/suno/submit/music",

@@ -410,7 +410,7 @@ def test_upload_by_url_failures_are_named(
 
 
 def _key_on(client: TestClient) -> str:
-    from tests.api.conftest import key_maker
+    from tests.conftest import key_maker
 
     return key_maker(client)(10.0)
 

@@ -15,8 +15,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.python import asgi
 
 from songforge.api.app import create_app
-from tests.api.conftest import key_maker, test_settings
-from tests.conftest import auth
+from tests.conftest import auth, key_maker, test_settings
 
 MAX_EXAMPLES = 15
 
