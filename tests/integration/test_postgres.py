@@ -34,7 +34,7 @@ from songforge.core.services import Services, build_services
 from songforge.db.migrate import alembic_config, upgrade_database
 from songforge.db.models import Account, LedgerEntry, Task, WebhookDelivery
 from songforge.db.session import Database
-from tests.conftest import auth, upload_wav, wait_for_task, write_wav
+from tests.conftest import auth, test_settings, upload_wav, wait_for_task, write_wav
 from tests.integration.postgres_cluster import PostgresCluster, PostgresMissing
 from tests.integration.server_process import ServerProcess
 
@@ -71,18 +71,7 @@ def pg_url(pg_cluster: PostgresCluster) -> str:
 
 
 def pg_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "data_dir": data_dir,
-        "public_base_url": "http://testserver",
-        "workers": 2,
-        "poll_interval_seconds": 0.1,
-        "lease_seconds": 10.0,
-        "rate_limit": "100000/minute",
-        "webhook_backoff_seconds": 0.05,
-    }
-    values.update(overrides)
-    return Settings(**values)
+    return test_settings(data_dir, **{"database_url": database_url, "workers": 2, **overrides})
 
 
 @pytest.fixture(scope="module")
