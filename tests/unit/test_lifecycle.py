@@ -19,6 +19,7 @@ from songforge.core.lifecycle import (
     renew_lease,
 )
 from songforge.core.services import Services, build_services
+from songforge.core.task_reader import TaskReader
 from songforge.db.migrate import upgrade_database
 from songforge.db.models import Account, LedgerEntry, Task, WebhookDelivery
 from songforge.worker.sweeper import sweep
@@ -149,3 +150,37 @@ def test_each_visible_status_change_queues_one_webhook_in_order(services: Servic
     assert [row.event for row in rows] == ["QUEUED", "IN_PROGRESS", "SUCCESS"]
     final = orjson.loads(rows[-1].payload)
     assert final["status"] == "SUCCESS" and final["data"]["text"] == "la"
+
+
+def _statuses(reader: TaskReader, caller: Caller, ids: list[str]) -> list[str]:
+    return [orjson.loads(body)["status"] for body in reader.read(caller.account_id, ids)]
+
+
+def test_fetch_follows_every_change_and_serves_only_the_owner(services: Services) -> None:
+    owner, stranger = _caller(services, 5.0), _caller(services, 5.0)
+    reader = services.task_reader
+    task_id = _lyrics_task(services, owner)
+    assert _statuses(reader, owner, [task_id]) == ["NOT_START"]
+    with services.db.session() as session:
+        mark_queued(session, task_id, services.signer)
+    assert _statuses(reader, owner, [task_id]) == ["QUEUED"], "an unfinished task is never served stale"
+    with services.db.session() as session:
+        fail_task(session, task_id, "boom", services.signer, error_type="test")
+    assert _statuses(reader, owner, [task_id]) == ["FAILURE"]
+    assert _statuses(reader, stranger, [task_id]) == [], "a finished (remembered) task stays the owner's"
+    other = _lyrics_task(services, owner)
+    asked = [other, "not-an-id", task_id, other, "00000000-0000-4000-8000-000000000000"]
+    assert [orjson.loads(body)["task_id"] for body in reader.read(owner.account_id, asked)] == [other, task_id]
+
+
+def test_remembered_tasks_stay_within_the_memory_budget(services: Services) -> None:
+    caller = _caller(services, 5.0)
+    ids = [_lyrics_task(services, caller) for _ in range(6)]
+    for task_id in ids:
+        with services.db.session() as session:
+            fail_task(session, task_id, "boom", services.signer, error_type="test")
+    one_task = len(services.task_reader.read(caller.account_id, ids[:1])[0])
+    reader = TaskReader(services.db, services.signer.base_url, cache_bytes=3 * one_task)
+    for _ in range(2):
+        assert _statuses(reader, caller, ids) == ["FAILURE"] * 6
+        assert reader.cached_bytes <= 3 * one_task

@@ -37,6 +37,10 @@ class TaskReader:
         )  # least recently read first
         self._lock = threading.Lock()
 
+    @property
+    def cached_bytes(self) -> int:
+        return self._cached_bytes
+
     def read(
         self, account_id: str, task_ids: list[str], action: str | None = None
     ) -> list[bytes]:
