@@ -51,7 +51,7 @@ def _describe_validation_error(error: RequestValidationError) -> str:
             sentences.append("the request body is missing: send a JSON object")
         elif kind == "missing":
             sentences.append(f"`{field}` is required")
-        elif kind in ("model_attributes_type", "dict_type") and not field:
+        elif kind in ("model_attributes_type", "model_type", "dict_type") and not field:
             sentences.append("the request body must be a JSON object")
         else:
             message = item.get("msg", "is invalid")

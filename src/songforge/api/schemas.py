@@ -1,8 +1,9 @@
 """Request bodies of the wire contract. Unknown fields are allowed and kept (Part A §8)."""
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class _Open(BaseModel):
@@ -76,3 +77,24 @@ class UploadUrlRequest(_Open):
     title: str | None = None
     notify_hook: str | None = None
     callBackUrl: str | None = None
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def parse_json_body(model: type[_Model], raw: bytes) -> _Model:
+    """A JSON body as `model`, failing exactly as a FastAPI body parameter would (RequestValidationError)."""
+    if not raw.strip():
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**item, "loc": ("body", *item["loc"])} for item in error.errors(include_url=False)]
+        ) from None
+
+
+def json_body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI `requestBody` of a route that reads its body with `parse_json_body`."""
+    schema = {"application/json": {"schema": model.model_json_schema()}}
+    return {"requestBody": {"required": True, "content": schema}}

@@ -1,11 +1,10 @@
 """GET /suno/fetch/{task_id} and POST /suno/fetch: stored task JSON (core/task_reader.py), never waits on a worker."""
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from songforge.api.auth import current_caller
 from songforge.api.errors import TaskApiError, invalid_request
-from songforge.api.schemas import BatchFetchRequest
-from songforge.core.accounts import Caller
+from songforge.api.schemas import BatchFetchRequest, json_body_schema, parse_json_body
 from songforge.core.services import Services
 
 router = APIRouter(prefix="/suno", tags=["fetch"])
@@ -22,8 +21,9 @@ def _json(body: bytes) -> Response:
     "/fetch/{task_id}",
     responses={400: {"description": "task_not_exist"}, 401: {"description": "missing or invalid API key"}},
 )
-async def fetch_one(task_id: str, request: Request, caller: Caller = Depends(current_caller)) -> Response:
+async def fetch_one(task_id: str, request: Request) -> Response:
     """One task of the caller; an unknown or foreign id is 400 task_not_exist."""
+    caller = await current_caller(request)
     services: Services = request.app.state.services
     found = services.task_reader.read(caller.account_id, [task_id])
     if not found:
@@ -34,9 +34,14 @@ async def fetch_one(task_id: str, request: Request, caller: Caller = Depends(cur
 @router.post(
     "/fetch",
     responses={400: {"description": "invalid_request"}, 401: {"description": "missing or invalid API key"}},
+    openapi_extra=json_body_schema(BatchFetchRequest),
 )
-async def fetch_many(body: BatchFetchRequest, request: Request, caller: Caller = Depends(current_caller)) -> Response:
+async def fetch_many(request: Request) -> Response:
     """Many tasks at once, in request order; unknown or foreign ids are dropped, duplicates answered once."""
+    # The busiest route: the key and the body are read here rather than through FastAPI's dependency
+    # and body machinery, which cost about a tenth of each call (same checks, same error answers).
+    caller = await current_caller(request)
+    body = parse_json_body(BatchFetchRequest, await request.body())
     services: Services = request.app.state.services
     if len(body.ids) > services.settings.max_batch_ids:
         raise invalid_request(f"`ids` has {len(body.ids)} entries; at most {services.settings.max_batch_ids} per call.")
