@@ -2,8 +2,9 @@
 stems — a bass line, a drum pattern, a string pad — is separated into the twelve stems.
 
 What a user notices: twelve stems in spec order, each shaped like the mix, adding up to the mix; the Bass
-stem is the bass (beats silence and a naive mix/12 baseline), the Drums stem is mostly the drums; silence
-gives twelve silent stems; mono / 22.05 kHz input works; long input is chunked and can live on disk.
+stem is the bass (beats silence and a naive mix/12 baseline), the Drums stem is mostly the drums; a sound
+effect (the sea) lands in the FX stem, and without one the FX stem is quiet; silence gives twelve silent
+stems; mono / 22.05 kHz input works; long input is chunked and can live on disk.
 """
 
 import functools
@@ -116,6 +117,37 @@ def test_drums_stem_is_mostly_the_drums():
         shares[name] = np.dot(d, s) ** 2 / (np.dot(s, s) * np.dot(d, d))
     assert shares["Drums"] > max(shares["Bass"], shares["Strings"])
     assert shares["Drums"] > 0.3
+
+
+@functools.lru_cache(maxsize=1)
+def with_seashore() -> tuple[np.ndarray, np.ndarray, list]:
+    """(the sea sound effect, the multitrack + it, the separation): GM 123 "Seashore" from TimGM6mb, two
+    swells, ~10 dB below the bass."""
+    r = SoundFontRenderer(timgm6mb_path(), SR)
+    sea = r.render([Note(0.3, 2.8, 60, 100), Note(3.3, 5.8, 60, 100)], 122, duration=6.0, pan=0.2)
+    sea *= np.float32(0.1 / np.sqrt(np.mean(sea.astype(np.float64) ** 2)))
+    mix = (sum(multitrack().values()) + sea).astype(np.float32)
+    return sea, mix, separate(mix, SR, StemSet.TWELVE, options=OPTIONS)
+
+
+def test_a_sound_effect_lands_in_the_fx_stem():
+    sea, mix, out = with_seashore()
+    est = {s.name: s.audio for s in out}
+    got = sdr(sea, est["FX"])
+    assert got > 1.5, f"FX SDR {got:.2f} dB: the sea did not go to the FX stem"
+    assert residual_db(mix, out) < -60
+    # the other stems still hold their parts
+    truth = multitrack()
+    assert sdr(truth["Bass"], est["Bass"]) > sdr(truth["Bass"], mix / 12) + 1.0
+    assert sdr(truth["Drums"], est["Drums"]) > 0.0
+
+
+def test_fx_stem_is_quiet_without_sound_effects():
+    mix, out = separated()  # bass, drums and strings only
+    fx = {s.name: s for s in out}["FX"]
+    ratio_db = 10 * np.log10(np.sum(fx.audio.astype(np.float64) ** 2) / np.sum(mix.astype(np.float64) ** 2))
+    assert ratio_db < -30.0, f"FX holds {ratio_db:.1f} dB of a mix without effects"
+    assert fx.extra["energy_db_vs_mix"] < -30.0
 
 
 def test_silent_input_gives_twelve_silent_stems():

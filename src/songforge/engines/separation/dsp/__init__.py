@@ -7,4 +7,5 @@
 - `hpss`: harmonic / percussive soft masks (median filtering).
 - `nmf`: supervised NMF (fixed dictionary, KL multiplicative updates) → per-family ratio masks.
 - `spatial`: lead (centre) vs backing (side) vocal masks from inter-channel level and phase.
+- `noise`: sustained noise textures (most sound effects) by morphological opening → FX's share per bin.
 """
