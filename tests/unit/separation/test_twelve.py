@@ -209,6 +209,14 @@ def test_chunk_plan_crossfades_sum_to_one():
         assert plan[0][0] == 0 and plan[-1][1] == n
 
 
+def test_energy_is_summed_blockwise_over_every_sample():
+    x = np.random.default_rng(4).standard_normal((2, 1003)).astype(np.float32)
+    want = float(np.sum(x.astype(np.float64) ** 2))
+    assert twelve._energy(x, block=7) == pytest.approx(want, rel=1e-12)
+    strided = x[:, ::2]  # a non-contiguous view is summed without a copy of the whole input
+    assert twelve._energy(strided, block=10) == pytest.approx(float(np.sum(strided.astype(np.float64) ** 2)), rel=1e-12)
+
+
 def test_long_input_is_chunked_and_stored_on_disk(monkeypatch):
     """Small chunks (2 s + 0.5 s margins) and a zero RAM limit: the same checks hold, stems are memmaps."""
     monkeypatch.setattr(twelve, "CHUNK_SECONDS", 2.0)

@@ -13,7 +13,7 @@
    family gets the share its templates explain, weighted by per-family priors (calibrated on training
    songs, see DEFAULT_PARAMS) and a low-frequency prior (below ~150 Hz pitched energy is Bass). The soft
    masks sum to one, are spread from bands back to STFT bins and applied to the stereo accompaniment.
-7. FX: sustained noise textures (sea, rain, crowds, engines: most GM sound effects are such textures)
+7. FX: sustained noise textures (sea, rain, crowds, engines: many sound effects are such textures)
    are found at STFT-bin resolution by a morphological opening that removes partials and drum hits
    (`dsp/noise.py`); their share of each bin is FX's before the families split the rest. FX is then the
    residual, so the twelve stems add up to the mix exactly (float rounding is folded into FX too).

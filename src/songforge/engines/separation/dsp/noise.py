@@ -9,7 +9,7 @@ Between the partials of a dense mix there is some floor too (skirts, onsets, bre
 patches; a texture fills a whole region. So the mask takes two ratios:
 
 - `r`, per bin: the floor's share of the (lightly smoothed) power;
-- `texture`, per region: the mean of `r` over about an octave-wide, one-second neighbourhood;
+- `texture`, per region: the mean of `r` over a ~1.4 kHz-wide, ~1 s long neighbourhood;
 
 and ramps up where both are high. Below ~300 Hz the harmonics of bass notes are closer together than
 the opening is wide, so there a floor is no evidence of noise and the mask fades out.
@@ -34,8 +34,8 @@ class TextureParams:
     open_s: float = 0.48  # longer than a drum hit's decay
     region_hz: float = 1380.0  # a texture fills at least this much of the spectrum ...
     region_s: float = 0.95  # ... for at least about this long
-    floor_ramp: tuple[float, float] = (0.035, 0.15)
-    region_ramp: tuple[float, float] = (0.07, 0.25)
+    floor_ramp: tuple[float, float] = (0.035, 0.15)  # of `r`
+    region_ramp: tuple[float, float] = (0.07, 0.25)  # of `texture`
     low_cut_hz: float = 300.0  # fades out below (dense bass harmonics)
     max_share: float = 0.8  # never all of a bin: other sources' floors are in there too
 
