@@ -52,6 +52,7 @@ import torch
 import torch.nn.functional as F
 
 from songforge.engines.progress import ProgressCallback, no_progress
+from songforge.engines.separation.stems import as_channels_first
 
 log = logging.getLogger(__name__)
 
@@ -548,13 +549,7 @@ def separate_vocals_accompaniment(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Split `mix` (float32 (channels, samples), any rate) into (vocals, accompaniment), each the
     shape of `mix`; vocals + accompaniment == mix (the accompaniment is the residual)."""
-    mix = np.asarray(mix, dtype=np.float32)
-    if mix.ndim == 1:
-        mix = mix[None, :]
-    if mix.ndim != 2 or mix.shape[0] < 1:
-        raise ValueError(f"Expected audio shaped (channels, samples), got {mix.shape}.")
-    if sample_rate <= 0:
-        raise ValueError(f"Invalid sample rate {sample_rate}.")
+    mix = as_channels_first(mix, sample_rate)
     n_channels, n = mix.shape
     if n == 0:
         raise ValueError("The audio is empty.")

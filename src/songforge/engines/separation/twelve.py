@@ -50,7 +50,7 @@ from songforge.engines.separation.dsp.nmf import nmf_activations
 from songforge.engines.separation.dsp.noise import TextureParams, texture_mask
 from songforge.engines.separation.dsp.spatial import centre_mask
 from songforge.engines.separation.dsp.stft import istft, stft
-from songforge.engines.separation.stems import TWELVE_STEMS
+from songforge.engines.separation.stems import TWELVE_STEMS, as_channels_first
 
 log = logging.getLogger(__name__)
 
@@ -438,13 +438,7 @@ def separate_twelve_stems(
     Every stem has the shape of `mix`; the stems add up to the mix (FX takes the residual).
     """
     options = options or SeparationOptions()
-    mix = np.asarray(mix, dtype=np.float32)
-    if mix.ndim == 1:
-        mix = mix[None, :]
-    if mix.ndim != 2 or mix.shape[0] < 1:
-        raise ValueError(f"Expected audio shaped (channels, samples), got {mix.shape}.")
-    if sample_rate <= 0:
-        raise ValueError(f"Invalid sample rate {sample_rate}.")
+    mix = as_channels_first(mix, sample_rate)
     if not np.isfinite(mix).all():
         raise ValueError("The audio contains NaN or infinite samples.")
     channels, n = mix.shape
