@@ -160,3 +160,39 @@ def test_long_prompt_uses_its_first_words() -> None:
     song = write_lyrics(prompt, seed=1)
     assert "ocean" in song.text.lower()
     assert "volcano" not in song.text.lower()
+
+
+def test_job_threads_writing_lyrics_while_cmudict_loads_all_get_the_same_song(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Job threads share the process; the first lyrics jobs after start-up must not see a half-loaded CMUdict."""
+    import threading
+    import time
+
+    from songforge.engines.generation import lyrics as lyrics_module
+
+    prompt = "a sad pop song about the ocean"
+    expected = write_lyrics(prompt, seed=11)
+    for name in ("pronunciations", "lookup", "rhyme_lookup"):
+        monkeypatch.setattr(pronouncing, name, None)
+    lyrics_module.syllables.cache_clear()
+    lyrics_module.rhyme_partners.cache_clear()
+    results: list[Lyrics | BaseException] = []
+
+    def write() -> None:
+        try:
+            results.append(write_lyrics(prompt, seed=11))
+        except BaseException as error:  # collected and asserted on below
+            results.append(error)
+
+    threads = []
+    for _ in range(8):  # staggered, so some arrive while the first is still building the tables
+        thread = threading.Thread(target=write)
+        thread.start()
+        threads.append(thread)
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join()
+    lyrics_module.syllables.cache_clear()
+    lyrics_module.rhyme_partners.cache_clear()
+    assert results == [expected] * 8

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,19 @@ _LATIN_STOPWORDS: dict[str, frozenset[str]] = {
 _ACCENT_HINTS = {"es": "ñ¿¡", "fr": "çœèêëîïôûù", "pt": "ãõ", "de": "äöüß"}
 
 
+_CMUDICT_LOCK = threading.Lock()
+
+
+def _load_cmudict() -> None:
+    """Load CMUdict once, under a lock.
+
+    `pronouncing` loads lazily and unguarded: it sets its `pronunciations` global before it builds
+    `lookup`, so a second job thread arriving in between calls `None.get` (or reads a half-built table).
+    """
+    with _CMUDICT_LOCK:
+        pronouncing.init_cmu()
+
+
 @dataclass(frozen=True)
 class Lyrics:
     title: str
@@ -61,6 +75,7 @@ def write_lyrics(prompt: str, *, seed: int, language: str | None = None) -> Lyri
     """Write a song about the prompt: [Verse] [Chorus] [Verse 2] [Chorus] [Bridge] [Chorus], 4 lines each."""
     if not prompt or not prompt.strip():
         raise ValueError("the prompt is empty: describe what the song should be about")
+    _load_cmudict()
     prompt = unicodedata.normalize("NFC", " ".join(prompt.split()))
     code = _language_code(language) if language else detect_language(prompt)
     rng = random.Random(f"songforge-lyrics:{seed}:{code}:{prompt}")
@@ -179,6 +194,7 @@ def syllables(word: str) -> int:
     word = word.lower().strip("'’-")
     if not word:
         return 0
+    _load_cmudict()
     phones = pronouncing.phones_for_word(word)
     if phones:
         return pronouncing.syllable_count(phones[0])
