@@ -75,7 +75,7 @@ def test_family_table_covers_all_gm_programs_once():
 def test_dictionary_is_learned_deterministically_and_cached_on_disk(tmp_path):
     d = get_dictionary(tmp_path)
     families = set(d.families)
-    assert families == {"Bass", "Guitar", "Keyboard", "Strings", "Brass", "Woodwinds", "Synth", "Percussion", "FX", "Drums"}
+    assert families == {"Bass", "Guitar", "Keyboard", "Strings", "Brass", "Woodwinds", "Synth", "Percussion", "Drums"}
     assert d.W.shape == (bands.band_matrix().shape[0], len(d.families))
     assert np.allclose(d.W.sum(axis=0), 1.0, atol=1e-4)
     assert d.source == "TimGM6mb.sf2"

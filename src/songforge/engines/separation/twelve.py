@@ -17,9 +17,8 @@
    are found at STFT-bin resolution by a morphological opening that removes partials and drum hits
    (`dsp/noise.py`); their share of each bin is FX's before the families split the rest. FX is then the
    residual, so the twelve stems add up to the mix exactly (float rounding is folded into FX too).
-   The dictionary's FX templates (GM synth effects) stay out of the NMF: they are pitched pads, as
-   similar to the other families' templates as those are to each other, so their share was mostly
-   other instruments' energy.
+   The dictionary has no FX templates (GM synth effects): they are pitched pads, as similar to the other
+   families' templates as those are to each other, so their share was mostly other instruments' energy.
 
 Every stem's `method` names what produced it. Long inputs are processed in overlapping chunks
 (CHUNK_SECONDS + 2 × MARGIN_SECONDS, at most ~34 s in memory at a time) cross-faded with weights that
@@ -173,7 +172,7 @@ class _ChunkSeparator:
             cols_by_fam = {}
             for f in part_fams:
                 c = np.flatnonzero(fams == f)
-                if f not in ("Bass", "Drums", "FX"):
+                if f not in ("Bass", "Drums"):
                     c = c[pitches[c] >= P["pitch_floor"]]
                 cols_by_fam[f] = c
             cols = np.concatenate(list(cols_by_fam.values()))

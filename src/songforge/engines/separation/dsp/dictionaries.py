@@ -76,8 +76,8 @@ LEARN_SPEC: dict[str, tuple[tuple[int, ...], tuple[int, int], int]] = {
     "Woodwinds": ((69, 72, 74, 65, 66), (50, 93), 1),
     "Synth": ((81, 82, 89, 90, 91), (36, 88), 1),
     "Percussion": ((10, 12, 13, 14, 115), (53, 96), 1),
-    "FX": ((97, 100, 102, 103, 123, 126, 127), (48, 84), 12),
-}
+}  # no FX templates: GM effects are pitched pads as close to the other families as those are to each
+# other, so their NMF share was mostly other instruments' energy (Twelve finds FX as noise textures)
 
 # GM drum keys used for the drum dictionary (kick, snares, toms, hats, cymbals, hand percussion).
 DRUM_KEYS: tuple[int, ...] = (35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 55, 57, 59)
@@ -91,7 +91,6 @@ PITCHED_FAMILIES: tuple[str, ...] = (
     "Woodwinds",
     "Synth",
     "Percussion",
-    "FX",
 )
 
 NOTE_SECONDS = 0.5
