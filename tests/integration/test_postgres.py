@@ -28,8 +28,8 @@ from songforge.api.errors import TaskApiError
 from songforge.api.submission import submit
 from songforge.config import Settings, credits_to_micros
 from songforge.core.accounts import Caller, create_account, find_caller, issue_key
-from songforge.core.jobs import JobKind, job_spec
-from songforge.core.lifecycle import claim_task, create_task, mark_queued
+from songforge.core.jobs import JobKind
+from songforge.core.lifecycle import claim_task, mark_queued
 from songforge.core.services import Services, build_services
 from songforge.db.migrate import alembic_config, upgrade_database
 from songforge.db.models import Account, LedgerEntry, Task, WebhookDelivery
@@ -37,6 +37,7 @@ from songforge.db.session import Database
 from tests.conftest import auth, test_settings, upload_wav, wait_for_task, write_wav
 from tests.integration.postgres_cluster import PostgresCluster, PostgresMissing
 from tests.integration.server_process import ServerProcess
+from tests.task_factory import create_lyrics_task
 
 pytestmark = pytest.mark.integration
 
@@ -465,19 +466,8 @@ def bare_services(pg_url: str, tmp_path: Path) -> Iterator[Services]:
 
 
 def queued_lyrics_task(services: Services, caller: Caller) -> str:
-    with services.db.session() as session:
-        task = create_task(
-            session,
-            caller,
-            job_spec(JobKind.LYRICS, services.settings),
-            services.signer,
-            request_body={"prompt": "x"},
-            params={"prompt": "x"},
-            notify_hook="http://127.0.0.1:9/hook",  # deliveries stay pending: no sender runs here
-            clips=[],
-            deadline_seconds=3600,
-        )
-        task_id = task.id
+    # the hook's deliveries stay pending: no sender runs here
+    task_id = create_lyrics_task(services, caller, hook="http://127.0.0.1:9/hook", deadline_seconds=3600)
     with services.db.session() as session:
         assert mark_queued(session, task_id, services.signer)
     return task_id

@@ -8,12 +8,10 @@ from sqlalchemy import select
 
 from songforge.config import Settings, credits_to_micros
 from songforge.core.accounts import Caller, create_account, find_caller, issue_key
-from songforge.core.jobs import JobKind, job_spec
 from songforge.core.lifecycle import (
     QuotaExceeded,
     claim_task,
     complete_task,
-    create_task,
     fail_task,
     mark_queued,
     renew_lease,
@@ -23,6 +21,7 @@ from songforge.core.task_reader import TaskReader
 from songforge.db.migrate import upgrade_database
 from songforge.db.models import Account, LedgerEntry, Task, WebhookDelivery
 from songforge.worker.sweeper import sweep
+from tests.task_factory import create_lyrics_task
 
 
 @pytest.fixture
@@ -41,22 +40,6 @@ def _caller(services: Services, credits: float) -> Caller:
     return caller
 
 
-def _lyrics_task(services: Services, caller: Caller, hook: str = "") -> str:
-    with services.db.session() as session:
-        task = create_task(
-            session,
-            caller,
-            job_spec(JobKind.LYRICS, services.settings),
-            services.signer,
-            request_body={"prompt": "x"},
-            params={"prompt": "x"},
-            notify_hook=hook,
-            clips=[],
-            deadline_seconds=services.settings.job_deadline_seconds,
-        )
-        return task.id
-
-
 def _balance(services: Services, caller: Caller) -> int:
     with services.db.session() as session:
         return session.execute(select(Account.balance_micros).where(Account.id == caller.account_id)).scalar_one()
@@ -69,7 +52,7 @@ def _stored(services: Services, task_id: str) -> dict[str, object]:
 
 def test_price_is_reserved_and_refunded_exactly_once(services: Services) -> None:
     caller = _caller(services, 1.0)
-    task_id = _lyrics_task(services, caller)
+    task_id = create_lyrics_task(services, caller)
     assert _balance(services, caller) == credits_to_micros(0.98)
     with services.db.session() as session:
         assert fail_task(session, task_id, "boom", services.signer, error_type="test")
@@ -86,13 +69,13 @@ def test_price_is_reserved_and_refunded_exactly_once(services: Services) -> None
 def test_quota_not_enough_leaves_no_task(services: Services) -> None:
     caller = _caller(services, 0.01)
     with pytest.raises(QuotaExceeded):
-        _lyrics_task(services, caller)
+        create_lyrics_task(services, caller)
     assert _balance(services, caller) == credits_to_micros(0.01)
 
 
 def test_only_the_lease_owner_completes_and_a_finished_task_cannot_fail(services: Services) -> None:
     caller = _caller(services, 1.0)
-    task_id = _lyrics_task(services, caller)
+    task_id = create_lyrics_task(services, caller)
     with services.db.session() as session:
         assert mark_queued(session, task_id, services.signer)
         assert claim_task(session, task_id, "worker-a", 30.0, services.signer)
@@ -108,7 +91,7 @@ def test_only_the_lease_owner_completes_and_a_finished_task_cannot_fail(services
 
 def test_expired_lease_is_reclaimed_and_progress_never_goes_back(services: Services) -> None:
     caller = _caller(services, 1.0)
-    task_id = _lyrics_task(services, caller)
+    task_id = create_lyrics_task(services, caller)
     with services.db.session() as session:
         mark_queued(session, task_id, services.signer)
         assert claim_task(session, task_id, "dead-worker", -1.0, services.signer)  # lease already expired
@@ -124,7 +107,7 @@ def test_expired_lease_is_reclaimed_and_progress_never_goes_back(services: Servi
 
 def test_deadline_fails_the_task_with_a_clear_reason(services: Services) -> None:
     caller = _caller(services, 1.0)
-    task_id = _lyrics_task(services, caller)
+    task_id = create_lyrics_task(services, caller)
     with services.db.session() as session:
         mark_queued(session, task_id, services.signer)
         session.execute(Task.__table__.update().where(Task.id == task_id).values(deadline_at=0.0))
@@ -137,7 +120,7 @@ def test_deadline_fails_the_task_with_a_clear_reason(services: Services) -> None
 
 def test_each_visible_status_change_queues_one_webhook_in_order(services: Services) -> None:
     caller = _caller(services, 1.0)
-    task_id = _lyrics_task(services, caller, hook="https://example.com/hook")
+    task_id = create_lyrics_task(services, caller, hook="https://example.com/hook")
     with services.db.session() as session:
         mark_queued(session, task_id, services.signer)
         claim_task(session, task_id, "w", 30.0, services.signer)
@@ -159,7 +142,7 @@ def _statuses(reader: TaskReader, caller: Caller, ids: list[str]) -> list[str]:
 def test_fetch_follows_every_change_and_serves_only_the_owner(services: Services) -> None:
     owner, stranger = _caller(services, 5.0), _caller(services, 5.0)
     reader = services.task_reader
-    task_id = _lyrics_task(services, owner)
+    task_id = create_lyrics_task(services, owner)
     assert _statuses(reader, owner, [task_id]) == ["NOT_START"]
     with services.db.session() as session:
         mark_queued(session, task_id, services.signer)
@@ -168,14 +151,14 @@ def test_fetch_follows_every_change_and_serves_only_the_owner(services: Services
         fail_task(session, task_id, "boom", services.signer, error_type="test")
     assert _statuses(reader, owner, [task_id]) == ["FAILURE"]
     assert _statuses(reader, stranger, [task_id]) == [], "a finished (remembered) task stays the owner's"
-    other = _lyrics_task(services, owner)
+    other = create_lyrics_task(services, owner)
     asked = [other, "not-an-id", task_id, other, "00000000-0000-4000-8000-000000000000"]
     assert [orjson.loads(body)["task_id"] for body in reader.read(owner.account_id, asked)] == [other, task_id]
 
 
 def test_remembered_tasks_stay_within_the_memory_budget(services: Services) -> None:
     caller = _caller(services, 5.0)
-    ids = [_lyrics_task(services, caller) for _ in range(6)]
+    ids = [create_lyrics_task(services, caller) for _ in range(6)]
     for task_id in ids:
         with services.db.session() as session:
             fail_task(session, task_id, "boom", services.signer, error_type="test")
