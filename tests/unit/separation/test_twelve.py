@@ -209,6 +209,26 @@ def test_chunk_plan_crossfades_sum_to_one():
         assert plan[0][0] == 0 and plan[-1][1] == n
 
 
+def test_soften_group_resplits_only_the_group_share():
+    rng = np.random.default_rng(5)
+    w = {f: rng.random((4, 3)).astype(np.float32) + 0.01 for f in ("Drums", "Bass", "Guitar", "Strings", "Synth")}
+    total = sum(w.values())
+    r = {f: x / total for f, x in w.items()}
+    group = ("Guitar", "Strings", "Synth")
+    out = twelve._soften_group(r, w, group, 0.5)
+    assert np.allclose(sum(out.values()), 1.0, atol=1e-5)  # still a partition of each band
+    for f in ("Drums", "Bass"):
+        assert np.array_equal(out[f], r[f])
+    assert np.allclose(sum(out[f] for f in group), sum(r[f] for f in group), atol=1e-6)
+    # a softer split: the group's shares are closer to each other than before
+
+    def spread(shares: dict[str, np.ndarray]) -> float:
+        return float(np.ptp(np.stack([shares[f] for f in group]), axis=0).mean())
+
+    assert spread(out) < spread(r)
+    assert twelve._soften_group(r, w, group, 1.0)["Guitar"] == pytest.approx(r["Guitar"], rel=1e-5)
+
+
 def test_energy_is_summed_blockwise_over_every_sample():
     x = np.random.default_rng(4).standard_normal((2, 1003)).astype(np.float32)
     want = float(np.sum(x.astype(np.float64) ** 2))
