@@ -31,6 +31,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from songforge.engines.audio import resample  # noqa: E402
 from songforge.engines.separation import spleeter as ours  # noqa: E402
 
 
@@ -90,7 +91,7 @@ def reference_separate(mix: np.ndarray, sample_rate: int) -> dict[str, np.ndarra
     if mix.ndim == 1:
         mix = mix[None, :]
     n_channels, n = mix.shape
-    x = ours._resample(mix, sample_rate, ours.MODEL_SAMPLE_RATE)
+    x = resample(mix, sample_rate, ours.MODEL_SAMPLE_RATE)
     if n_channels == 1:
         x = np.concatenate([x, x])
     elif n_channels > 2:
@@ -101,7 +102,7 @@ def reference_separate(mix: np.ndarray, sample_rate: int) -> dict[str, np.ndarra
     result = {}
     for name, wav in zip(("vocals", "accompaniment"), wavs, strict=True):
         y = wav.numpy()
-        y = ours._resample(y, ours.MODEL_SAMPLE_RATE, sample_rate)
+        y = resample(y, ours.MODEL_SAMPLE_RATE, sample_rate)
         y = np.pad(y, ((0, 0), (0, max(0, n - y.shape[1]))))[:, :n]
         if n_channels == 1:
             y = y.mean(axis=0, keepdims=True)

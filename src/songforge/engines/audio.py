@@ -314,12 +314,13 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------- encode
 
 
-def _as_channels_first(samples: np.ndarray) -> np.ndarray:
+def as_channels_first(samples: np.ndarray) -> np.ndarray:
+    """`samples` as float32 (channels, samples), a 1-D array being one channel; ValueError on another shape."""
     array = np.asarray(samples, dtype=np.float32)
     if array.ndim == 1:
         array = array[np.newaxis, :]
     if array.ndim != 2 or array.shape[0] == 0:
-        raise ValueError("samples must be shaped (channels, samples)")
+        raise ValueError(f"Expected audio shaped (channels, samples), got {array.shape}.")
     return array
 
 
@@ -337,7 +338,7 @@ def encode_wav(samples: np.ndarray, sample_rate: int, path: str | Path, *, bit_d
     subtypes = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}
     if bit_depth not in subtypes:
         raise ValueError("bit_depth must be 16, 24 or 32")
-    array = _as_channels_first(samples)
+    array = as_channels_first(samples)
     if bit_depth != 32:
         array = np.clip(array, -1.0, 1.0)  # integer PCM would wrap around
     sf.write(str(path), array.T, int(sample_rate), subtype=subtypes[bit_depth], format="WAV")
@@ -348,14 +349,14 @@ def encode_flac(samples: np.ndarray, sample_rate: int, path: str | Path, *, bit_
     subtypes = {16: "PCM_16", 24: "PCM_24"}
     if bit_depth not in subtypes:
         raise ValueError("bit_depth must be 16 or 24")
-    array = np.clip(_as_channels_first(samples), -1.0, 1.0)
+    array = np.clip(as_channels_first(samples), -1.0, 1.0)
     sf.write(str(path), array.T, int(sample_rate), subtype=subtypes[bit_depth], format="FLAC")
 
 
 def encode_mp3(samples: np.ndarray, sample_rate: int, path: str | Path, *, bitrate: int = 192_000) -> None:
     """MP3 via libmp3lame; rates the format lacks are resampled to the nearest one it has."""
     target = min(_MP3_RATES, key=lambda r: (abs(r - sample_rate), -r))
-    array = _as_channels_first(samples)
+    array = as_channels_first(samples)
     if target != sample_rate:
         array = resample(array, sample_rate, target)
     encode_audio(array, target, path, codec="libmp3lame", container_format="mp3", bitrate=bitrate)
@@ -371,7 +372,7 @@ def encode_audio(
     bitrate: int | None = None,
 ) -> None:
     """Encode with any FFmpeg audio encoder PyAV ships (libmp3lame, aac, vorbis, libopus, flac, …)."""
-    array = np.clip(_to_stereo_at_most(_as_channels_first(samples)), -1.0, 1.0)
+    array = np.clip(_to_stereo_at_most(as_channels_first(samples)), -1.0, 1.0)
     layout = "mono" if array.shape[0] == 1 else "stereo"
     with av.open(str(path), mode="w", format=container_format) as container:
         stream = container.add_stream(codec, rate=int(sample_rate), layout=layout)
@@ -399,7 +400,7 @@ def peak_envelope(samples: np.ndarray, points: int) -> list[float]:
     """Max-abs per bucket over all channels, normalised to 0..1, rounded to 5 decimals."""
     if points <= 0:
         return []
-    array = np.abs(_as_channels_first(samples)).max(axis=0)
+    array = np.abs(as_channels_first(samples)).max(axis=0)
     count = array.shape[0]
     if count == 0:
         return [0.0] * points

@@ -18,7 +18,7 @@ from songforge.engines.separation.dsp.render import (
     SoundFontRenderer,
     timgm6mb_path,
 )
-from songforge.engines.separation.stems import TWELVE_STEMS
+from songforge.engines.separation.stems import TWELVE_STEMS, energy
 
 SR = 44100
 OPTIONS = SeparationOptions(prefer_demucs=False)
@@ -232,9 +232,9 @@ def test_soften_group_resplits_only_the_group_share():
 def test_energy_is_summed_blockwise_over_every_sample():
     x = np.random.default_rng(4).standard_normal((2, 1003)).astype(np.float32)
     want = float(np.sum(x.astype(np.float64) ** 2))
-    assert twelve._energy(x, block=7) == pytest.approx(want, rel=1e-12)
+    assert energy(x, block=7) == pytest.approx(want, rel=1e-12)
     strided = x[:, ::2]  # a non-contiguous view is summed without a copy of the whole input
-    assert twelve._energy(strided, block=10) == pytest.approx(float(np.sum(strided.astype(np.float64) ** 2)), rel=1e-12)
+    assert energy(strided, block=10) == pytest.approx(float(np.sum(strided.astype(np.float64) ** 2)), rel=1e-12)
 
 
 def test_long_input_is_chunked_and_stored_on_disk(monkeypatch):

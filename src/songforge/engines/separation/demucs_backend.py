@@ -284,7 +284,7 @@ def separate_with_demucs(
     import torch
     from demucs.apply import apply_model
 
-    from songforge.engines.separation.spleeter import _resample
+    from songforge.engines.audio import resample
 
     model = load_demucs_model(options, model_name)
     mix = np.asarray(mix, dtype=np.float32)
@@ -296,7 +296,7 @@ def separate_with_demucs(
     device = torch.device(options.device if options.device else "cpu")
 
     for pi, (a, b) in enumerate(pairs):
-        stereo = _resample(mix[[a, b]], sample_rate, model.samplerate)
+        stereo = resample(mix[[a, b]], sample_rate, model.samplerate)
         wav = torch.from_numpy(np.ascontiguousarray(stereo))
         ref = wav.mean(0)
         mean, std = ref.mean(), ref.std() + 1e-8  # demucs's own input normalisation
@@ -318,7 +318,7 @@ def separate_with_demucs(
             )[0]
         sources = (sources * std + mean).cpu().numpy()
         for si, name in enumerate(model.sources):
-            est = _resample(sources[si], model.samplerate, sample_rate)
+            est = resample(sources[si], model.samplerate, sample_rate)
             est = np.pad(est, ((0, 0), (0, max(0, n - est.shape[1]))))[:, :n]
             if a == b:
                 outputs[name][a] = est.mean(axis=0)

@@ -43,7 +43,6 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from fractions import Fraction
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
@@ -51,6 +50,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from songforge.engines.audio import resample
 from songforge.engines.progress import ProgressCallback, no_progress
 from songforge.engines.separation.stems import as_channels_first
 
@@ -534,16 +534,6 @@ def _separate_44k(analysis: np.ndarray, target: np.ndarray, progress: ProgressCa
     return np.ascontiguousarray(out.view(n_channels, -1)[:, pad : pad + n].numpy())
 
 
-def _resample(x: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
-    if sr_from == sr_to:
-        return x
-    from scipy.signal import resample_poly
-
-    ratio = Fraction(sr_to, sr_from)
-    y = resample_poly(x, ratio.numerator, ratio.denominator, axis=-1)
-    return y.astype(np.float32, copy=False)
-
-
 def separate_vocals_accompaniment(
     mix: np.ndarray, sample_rate: int, progress: ProgressCallback = no_progress
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -558,11 +548,11 @@ def separate_vocals_accompaniment(
     if not np.any(mix):
         return np.zeros_like(mix), np.zeros_like(mix)
 
-    x = _resample(mix, sample_rate, MODEL_SAMPLE_RATE)
+    x = resample(mix, sample_rate, MODEL_SAMPLE_RATE)
     analysis = x if n_channels <= 2 else x.mean(axis=0, keepdims=True)
     vocals = _separate_44k(analysis, x, progress)
     del x
-    vocals = _resample(vocals, MODEL_SAMPLE_RATE, sample_rate)
+    vocals = resample(vocals, MODEL_SAMPLE_RATE, sample_rate)
     if vocals.shape[1] < n:
         vocals = np.pad(vocals, ((0, 0), (0, n - vocals.shape[1])))
     vocals = np.ascontiguousarray(vocals[:, :n], dtype=np.float32)

@@ -4,6 +4,8 @@ from enum import Enum
 
 import numpy as np
 
+from songforge.engines.audio import as_channels_first as _audio_channels_first
+
 
 class StemSet(str, Enum):
     TWO = "two"
@@ -44,11 +46,16 @@ def stem_file_stem(name: str) -> str:
 
 def as_channels_first(mix: np.ndarray, sample_rate: int) -> np.ndarray:
     """`mix` as float32 (channels, samples), a 1-D array being one channel; ValueError on a bad shape or rate."""
-    mix = np.asarray(mix, dtype=np.float32)
-    if mix.ndim == 1:
-        mix = mix[None, :]
-    if mix.ndim != 2 or mix.shape[0] < 1:
-        raise ValueError(f"Expected audio shaped (channels, samples), got {mix.shape}.")
     if sample_rate <= 0:
         raise ValueError(f"Invalid sample rate {sample_rate}.")
-    return mix
+    return _audio_channels_first(mix)
+
+
+def energy(x: np.ndarray, block: int = 1 << 20) -> float:
+    """Σx² of (channels, samples) in float64, a block at a time: a float64 copy of a 10-minute stereo
+    input alone would be ~420 MB."""
+    total = 0.0
+    for row in x:
+        for i in range(0, row.shape[0], block):
+            total += float(np.sum(np.square(row[i : i + block], dtype=np.float64)))
+    return total

@@ -37,12 +37,12 @@ import logging
 import math
 import os
 import tempfile
-from fractions import Fraction
 
 import numpy as np
 import scipy.sparse
 from scipy.ndimage import uniform_filter1d
 
+from songforge.engines.audio import resample
 from songforge.engines.progress import ProgressCallback, no_progress
 from songforge.engines.separation import SeparatedStem, SeparationOptions
 from songforge.engines.separation.dsp import bands
@@ -52,7 +52,7 @@ from songforge.engines.separation.dsp.nmf import nmf_activations
 from songforge.engines.separation.dsp.noise import TextureParams, texture_mask
 from songforge.engines.separation.dsp.spatial import centre_mask
 from songforge.engines.separation.dsp.stft import istft, stft
-from songforge.engines.separation.stems import TWELVE_STEMS, as_channels_first
+from songforge.engines.separation.stems import TWELVE_STEMS, as_channels_first, energy
 
 log = logging.getLogger(__name__)
 
@@ -112,15 +112,6 @@ DEFAULT_PARAMS: dict[str, object] = {
     "harm_fams": (*PITCHED, "Drums"),
     "perc_fams": ("Drums",),
 }
-
-
-def _resample(x: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
-    if sr_from == sr_to:
-        return x
-    from scipy.signal import resample_poly
-
-    r = Fraction(sr_to, sr_from)
-    return resample_poly(x, r.numerator, r.denominator, axis=-1).astype(np.float32, copy=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -420,15 +411,6 @@ class _Sink:
 # Entry point
 
 
-def _energy(x: np.ndarray, block: int = 1 << 20) -> float:
-    """Σx² in float64, a block at a time: a float64 copy of a 10-minute input alone would be ~420 MB."""
-    total = 0.0
-    for row in x:
-        for i in range(0, row.shape[0], block):
-            total += float(np.sum(np.square(row[i : i + block], dtype=np.float64)))
-    return total
-
-
 def _silent_stems(mix: np.ndarray, method: str) -> list[SeparatedStem]:
     return [
         SeparatedStem(name, np.zeros_like(mix, dtype=np.float32), method, True, {})
@@ -479,7 +461,7 @@ def separate_twelve_stems(
     progress(0.05, "dictionaries")
     sink = _Sink(TWELVE_STEMS, channels, n)
     plan = _chunk_plan(n, sample_rate)
-    energy = dict.fromkeys(TWELVE_STEMS, 0.0)
+    stem_energy = dict.fromkeys(TWELVE_STEMS, 0.0)
     pending: dict[str, np.ndarray] | None = None  # cross-fade region carried to the next chunk
     for k, (rs, re, fin, fout) in enumerate(plan):
         lo, hi = 0.05 + 0.9 * k / len(plan), 0.05 + 0.9 * (k + 1) / len(plan)
@@ -502,13 +484,13 @@ def separate_twelve_stems(
             if pending is not None:
                 y[:, : pending[name].shape[1]] += pending[name]
             sink.write(name, rs, y[:, :final_stop])
-            energy[name] += float(np.sum(np.square(y[:, :final_stop], dtype=np.float64)))
+            stem_energy[name] += energy(y[:, :final_stop])
             if fout < re:
                 carried[name] = y[:, final_stop:].copy()
         pending = carried or None
 
     methods = sep.methods()
-    mix_energy = _energy(mix)
+    mix_energy = energy(mix)
     # silent: far below the mix, or below ~-120 dBFS RMS
     threshold = max(mix_energy * 10 ** (SILENCE_DB / 10), 1e-12 * mix.size)
     out = []
@@ -519,9 +501,9 @@ def separate_twelve_stems(
                 name,
                 audio,
                 methods[name],
-                energy[name] <= threshold,
+                stem_energy[name] <= threshold,
                 {
-                    "energy_db_vs_mix": round(10 * math.log10((energy[name] + 1e-20) / (mix_energy + 1e-20)), 2),
+                    "energy_db_vs_mix": round(10 * math.log10((stem_energy[name] + 1e-20) / (mix_energy + 1e-20)), 2),
                     "storage": "memmap" if sink.on_disk else "memory",
                 },
             )
@@ -544,7 +526,7 @@ def _separate_any_channels(
 
             per.append(_separate_any_channels(sep, chunk[c : c + 1], sample_rate, sub))
         return {name: np.concatenate([p[name] for p in per], axis=0) for name in TWELVE_STEMS}
-    x = _resample(chunk, sample_rate, WORK_RATE)
+    x = resample(chunk, sample_rate, WORK_RATE)
     if channels == 1:
         x = np.concatenate([x, x], axis=0)
     if not np.any(x):
@@ -557,7 +539,7 @@ def _separate_any_channels(
         y = stems[name]
         if channels == 1:
             y = y.mean(axis=0, keepdims=True)
-        y = _resample(y, WORK_RATE, sample_rate)
+        y = resample(y, WORK_RATE, sample_rate)
         if y.shape[1] < n:
             y = np.pad(y, ((0, 0), (0, n - y.shape[1])))
         y = np.ascontiguousarray(y[:, :n], dtype=np.float32)

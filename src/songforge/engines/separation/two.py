@@ -13,6 +13,7 @@ import numpy as np
 
 from songforge.engines.progress import ProgressCallback
 from songforge.engines.separation import SeparatedStem, SeparationOptions
+from songforge.engines.separation.stems import energy
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,8 @@ def validate_mix(mix: np.ndarray, sample_rate: int) -> np.ndarray:
 
 def is_silent(stem: np.ndarray, mix: np.ndarray) -> bool:
     """Energy below -60 dB relative to the mix, or absolute silence."""
-    stem_energy = float(np.mean(np.square(stem, dtype=np.float64)))
-    mix_energy = float(np.mean(np.square(mix, dtype=np.float64)))
+    stem_energy = energy(stem) / max(stem.size, 1)
+    mix_energy = energy(mix) / max(mix.size, 1)
     if stem_energy <= SILENCE_ABSOLUTE_RMS**2:
         return True
     return stem_energy <= mix_energy * 10 ** (SILENCE_RELATIVE_DB / 10)
