@@ -65,9 +65,7 @@ def serve_processes(settings: Settings) -> int:
             "--processes above 1 needs Linux (SO_REUSEPORT); use --processes 1 here"
         )
     _refuse_taken_port(settings.host, settings.port)
-    _ = (
-        settings.resolved_secret_key
-    )  # created here once, so no two children race to create different ones
+    _ = settings.resolved_secret_key  # created here once, so no two children race to create different ones
     run_dir = settings.data_dir / "run"
     metrics_dir = run_dir / f"metrics-{os.getpid()}"
     shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -142,10 +140,8 @@ def _refuse_taken_port(host: str, port: int) -> None:
     Without this, a second songforge started on the same port would silently share it through
     SO_REUSEPORT. SO_REUSEADDR (without REUSEPORT) still binds over TIME_WAIT leftovers of a
     server that just stopped, but not over a listening socket."""
-    family, _, _, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
+    family, kind, protocol, address = _listen_address(host, port)
+    with socket.socket(family, kind, protocol) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)
@@ -155,10 +151,16 @@ def _refuse_taken_port(host: str, port: int) -> None:
             ) from error
 
 
-def _shared_port_socket(host: str, port: int) -> socket.socket:
+def _listen_address(host: str, port: int) -> tuple[socket.AddressFamily, socket.SocketKind, int, Any]:
+    """(family, type, protocol, address) to listen on host:port over TCP."""
     family, kind, protocol, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
+    return family, kind, protocol, address
+
+
+def _shared_port_socket(host: str, port: int) -> socket.socket:
+    family, kind, protocol, address = _listen_address(host, port)
     # The explicit IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets whose `proto` says
     # TCP, and without it small responses waited ~40 ms on delayed ACKs (healthz at half its rate).
     sock = socket.socket(family, kind, protocol)

@@ -28,9 +28,7 @@ class RateLimiter(Protocol):
         """Take one token from `key`'s bucket; False when it is empty."""
 
 
-def _refill(
-    rate: RateLimitItem, tokens: float, last: float, moment: float
-) -> tuple[float, float]:
+def _refill(rate: RateLimitItem, tokens: float, last: float, moment: float) -> tuple[float, float]:
     """(tokens now, refill per second) for a bucket that held `tokens` at `last`."""
     capacity = float(rate.amount)
     per_second = capacity / rate.get_expiry()
@@ -41,9 +39,7 @@ class TokenBuckets:
     """Each key holds up to `amount` tokens, refilled at amount/period per second (one process)."""
 
     def __init__(self) -> None:
-        self._buckets: dict[
-            str, tuple[float, float]
-        ] = {}  # key → (tokens, last refill)
+        self._buckets: dict[str, tuple[float, float]] = {}  # key → (tokens, last refill)
         self._lock = threading.Lock()
 
     def hit(self, rate: RateLimitItem, key: str) -> bool:
@@ -56,9 +52,8 @@ class TokenBuckets:
         return allowed
 
 
-_SLOT = struct.Struct(
-    "=Qddd"
-)  # key hash (0: free), tokens, last refill, moment the bucket is full again
+# key hash (0: free), tokens, last refill, moment the bucket is full again
+_SLOT = struct.Struct("=Qddd")
 _PROBES = 64
 
 
@@ -81,12 +76,7 @@ class SharedTokenBuckets:
         self._thread_lock = threading.Lock()  # flock is per open file, not per thread
 
     def hit(self, rate: RateLimitItem, key: str) -> bool:
-        digest = (
-            int.from_bytes(
-                hashlib.blake2b(key.encode(), digest_size=8).digest(), "little"
-            )
-            or 1
-        )
+        digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") or 1
         moment = time.monotonic()
         with self._thread_lock:
             fcntl.flock(self._fd, fcntl.LOCK_EX)

@@ -32,18 +32,14 @@ class TaskReader:
         self._base_url = base_url
         self._cache_bytes = cache_bytes
         self._cached_bytes = 0
-        self._finished: OrderedDict[str, _Finished] = (
-            OrderedDict()
-        )  # least recently read first
+        self._finished: OrderedDict[str, _Finished] = OrderedDict()  # least recently read first
         self._lock = threading.Lock()
 
     @property
     def cached_bytes(self) -> int:
         return self._cached_bytes
 
-    def read(
-        self, account_id: str, task_ids: list[str], action: str | None = None
-    ) -> list[bytes]:
+    def read(self, account_id: str, task_ids: list[str], action: str | None = None) -> list[bytes]:
         """The caller's tasks in request order; unknown/foreign ids dropped, duplicates answered once."""
         wanted = list(dict.fromkeys(task_ids))
         found: dict[str, bytes] = {}

@@ -74,9 +74,8 @@ PITCHED = ("Bass", "Guitar", "Keyboard", "Strings", "Brass", "Woodwinds", "Percu
 MIDRANGE = PITCHED[1:]
 # Tunables of the DSP path. Values chosen on training songs (bench/testset.py seeds 2000-2005; the FX
 # texture: seeds 4000-4015; pitched_power and the Strings/Percussion priors: seeds 3000-3011), never on
-# the benchmark's songs (seeds 1000-1003). Options kept for experiments but
-# off: sparsity, mask_power, smooth_frames, spatial_weight (per-family pan refinement: +0.1 dB at best),
-# low_prior_drums.
+# the benchmark's songs (seeds 1000-1003). Options kept for experiments but off: sparsity, mask_power,
+# smooth_frames, spatial_weight (per-family pan refinement: +0.1 dB at best), low_prior_drums.
 DEFAULT_PARAMS: dict[str, object] = {
     "hpss_time": 17,  # frames (~0.4 s) of the harmonic median filter
     "hpss_freq": 17,  # bands of the percussive median filter
