@@ -35,8 +35,20 @@ apt-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: venv apt-deps
+# Lint first: CI (.ci/run) runs `make test`, so style and types are enforced there too.
+test: lint apt-deps
 	$(BIN)/python -m pytest -q -ra
+
+# ruff (lint + format check) and mypy, configured in pyproject.toml; `ruff format` and
+# `ruff check --fix` fix most of what ruff reports.
+LINT_PATHS := src bench tests
+# All three run, so one pass shows every problem; lint fails if any of them did.
+lint: venv
+	@status=0; \
+	echo "ruff check $(LINT_PATHS)"; $(BIN)/ruff check $(LINT_PATHS) || status=1; \
+	echo "ruff format --check $(LINT_PATHS)"; $(BIN)/ruff format --check $(LINT_PATHS) || status=1; \
+	echo "mypy (files: [tool.mypy] in pyproject.toml)"; $(BIN)/mypy || status=1; \
+	exit $$status
 
 bench: venv
 	$(MAKE) apt-deps PACKAGES="$(BENCH_APT_PACKAGES)"
@@ -44,4 +56,4 @@ bench: venv
 	$(BIN)/python bench/separation.py
 
 clean:
-	rm -rf $(VENV) songforge-data .pytest_cache
+	rm -rf $(VENV) songforge-data .pytest_cache .mypy_cache .ruff_cache

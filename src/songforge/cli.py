@@ -7,7 +7,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from songforge.config import Settings, credits_to_micros, micros_to_credits
+from songforge.config import Settings
 from songforge.logs import configure_logging
 
 app = typer.Typer(help="songforge: a self-hosted music API server speaking the Suno task API.", no_args_is_help=True)
@@ -18,32 +18,13 @@ app.add_typer(db_app, name="db")
 err = Console(stderr=True)
 
 
-def _database(settings: Settings):  # type: ignore[no-untyped-def]
-    from songforge.db.migrate import upgrade_database
-    from songforge.db.session import Database
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.resolved_database_url)
-    upgrade_database(database.engine)
-    return database
-
-
 def _ensure_admin_key(settings: Settings) -> None:
     """On first start (no accounts yet) create an admin account and print its key once."""
-    from sqlalchemy import func, select
+    from songforge.core.admin import ensure_admin_key
 
-    from songforge.core.accounts import create_account, issue_key
-    from songforge.db.models import Account
-
-    database = _database(settings)
-    with database.session() as session:
-        if session.execute(select(func.count()).select_from(Account)).scalar_one():
-            return
-        account = create_account(
-            session, "admin", credits_to_micros(settings.admin_initial_credits), is_admin=True
-        )
-        issued = issue_key(session, account, "admin")
-    database.dispose()
+    issued = ensure_admin_key(settings)
+    if issued is None:
+        return
     err.print("[bold green]First start: created the admin account.[/] Its API key (shown only once):")
     print(issued.key, flush=True)
     err.print(f"webhook signing secret: {issued.webhook_secret}")
@@ -89,12 +70,10 @@ def worker(
 ) -> None:
     """Run job workers only (no HTTP), against the configured database and blob store."""
     from songforge.core.services import build_services
-    from songforge.db.migrate import upgrade_database
     from songforge.worker.pool import run_pool_until_signalled
 
     configure_logging()
     services = build_services(Settings())
-    upgrade_database(services.db.engine)
     err.print(f"songforge worker running {job_threads} job thread(s); Ctrl-C to stop")
     run_pool_until_signalled(services, job_threads)
 
@@ -108,8 +87,8 @@ def keys_create(
     max_concurrent: Annotated[Optional[int], typer.Option(help="Per-key unfinished-task limit.")] = None,
 ) -> None:
     """Create an API key; prints the key (sk-…) once, on its own line. Only its hash is stored."""
-    from songforge.core.accounts import create_account, grant_credits, issue_key
-    from songforge.db.models import Account
+    from songforge.core.admin import create_key
+    from songforge.core.errors import CoreError
 
     if rate_limit:
         from limits import parse
@@ -118,48 +97,41 @@ def keys_create(
             parse(rate_limit)
         except ValueError as error:
             raise typer.BadParameter(f"{rate_limit!r} is not a rate like 60/minute") from error
-    database = _database(Settings())
-    with database.session() as session:
-        if account:
-            owner = session.get(Account, account)
-            if owner is None:
-                raise typer.BadParameter(f"no account {account}")
-            if credits:
-                grant_credits(session, owner, credits_to_micros(credits), note=f"key {name}")
-        else:
-            owner = create_account(session, name, credits_to_micros(credits))
-        issued = issue_key(session, owner, name, rate_limit=rate_limit, max_concurrent_tasks=max_concurrent)
+    try:
+        issued, balance = create_key(
+            Settings(),
+            name,
+            credits=credits,
+            account_id=account,
+            rate_limit=rate_limit,
+            max_concurrent_tasks=max_concurrent,
+        )
+    except CoreError as error:
+        raise typer.BadParameter(error.message) from None
     print(issued.key, flush=True)
-    err.print(f"account: {issued.account_id}  credits: {micros_to_credits(owner.balance_micros):g}")
+    err.print(f"account: {issued.account_id}  credits: {balance:g}")
     err.print(f"webhook signing secret: {issued.webhook_secret}")
 
 
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys (prefix, name, account, credits, status)."""
-    from sqlalchemy import select
+    from songforge.core.admin import list_keys
 
-    from songforge.db.models import Account, ApiKey
-
-    database = _database(Settings())
     table = Table("key", "name", "account", "credits", "status")
-    with database.session() as session:
-        for key, account in session.execute(select(ApiKey, Account).join(Account, ApiKey.account_id == Account.id)):
-            status = "revoked" if key.revoked_at else "active"
-            table.add_row(
-                f"sk-{key.key_prefix}…", key.name, account.id, f"{micros_to_credits(account.balance_micros):g}", status
-            )
+    for key in list_keys(Settings()):
+        table.add_row(
+            f"sk-{key.prefix}…", key.name, key.account_id, f"{key.credits:g}", "revoked" if key.revoked else "active"
+        )
     Console().print(table)
 
 
 @keys_app.command("revoke")
 def keys_revoke(key: Annotated[str, typer.Argument(help="The key's id or its first 8 characters after sk-.")]) -> None:
     """Revoke a key (takes effect within a few seconds on running servers)."""
-    from songforge.core.accounts import revoke_key
+    from songforge.core.admin import revoke_keys
 
-    database = _database(Settings())
-    with database.session() as session:
-        count = revoke_key(session, key.removeprefix("sk-"))
+    count = revoke_keys(Settings(), key.removeprefix("sk-"))
     if not count:
         err.print(f"no active key matches {key!r}")
         raise typer.Exit(1)
@@ -169,10 +141,9 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="The key's id or its fir
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (also done on every start)."""
-    from songforge.db.migrate import current_revision
+    from songforge.core.admin import database_revision
 
-    database = _database(Settings())
-    revision, head = current_revision(database.engine)
+    revision, head = database_revision(Settings())
     err.print(f"database at revision {revision} (head {head})")
 
 

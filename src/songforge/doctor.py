@@ -29,13 +29,10 @@ def run_checks(settings: Settings) -> list[Check]:
 
 
 def _database(settings: Settings) -> Check:
-    from songforge.db.migrate import current_revision
-    from songforge.db.session import Database
+    from songforge.core.admin import schema_revision
 
     try:
-        database = Database(settings.resolved_database_url)
-        revision, head = current_revision(database.engine)
-        database.dispose()
+        revision, head = schema_revision(settings)
     except Exception as error:  # doctor reports, it does not crash
         return Check("database", False, f"{settings.resolved_database_url}: {error}")
     state = "up to date" if revision == head else f"at {revision}, head {head} (runs on next start)"

@@ -51,9 +51,7 @@ class _Child:
     started_at: float = field(default=0.0)
 
     def start(self) -> None:
-        self.process = _SPAWN.Process(
-            target=self.target, args=self.args, name=self.name
-        )
+        self.process = _SPAWN.Process(target=self.target, args=self.args, name=self.name)
         self.process.start()
         self.started_at = time.monotonic()
 
@@ -61,9 +59,7 @@ class _Child:
 def serve_processes(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM; the exit status (non-zero when a child could not stay up)."""
     if sys.platform != "linux":
-        raise SystemExit(
-            "--processes above 1 needs Linux (SO_REUSEPORT); use --processes 1 here"
-        )
+        raise SystemExit("--processes above 1 needs Linux (SO_REUSEPORT); use --processes 1 here")
     _refuse_taken_port(settings.host, settings.port)
     _ = settings.resolved_secret_key  # created here once, so no two children race to create different ones
     run_dir = settings.data_dir / "run"
@@ -80,9 +76,7 @@ def serve_processes(settings: Settings) -> int:
     parent = os.getpid()
     children = [_Child("songforge-worker", _worker_main, (fields, wakeups, parent))]
     children += [
-        _Child(
-            f"songforge-http-{index}", _http_main, (fields, wakeups, rate_table, parent)
-        )
+        _Child(f"songforge-http-{index}", _http_main, (fields, wakeups, rate_table, parent))
         for index in range(settings.http_processes)
     ]
     stopping: list[int] = []
@@ -119,11 +113,7 @@ def _watch(children: list[_Child], stopping: list[int]) -> int:
 
 
 def _stop_all(children: list[_Child]) -> None:
-    running = [
-        child.process
-        for child in children
-        if child.process is not None and child.process.is_alive()
-    ]
+    running = [child.process for child in children if child.process is not None and child.process.is_alive()]
     for process in running:
         process.terminate()
     deadline = time.monotonic() + _STOP_GRACE_SECONDS
@@ -146,9 +136,7 @@ def _refuse_taken_port(host: str, port: int) -> None:
         try:
             probe.bind(address)
         except OSError as error:
-            raise SystemExit(
-                f"cannot listen on {host}:{port}: {error.strerror}"
-            ) from error
+            raise SystemExit(f"cannot listen on {host}:{port}: {error.strerror}") from error
 
 
 def _listen_address(host: str, port: int) -> tuple[socket.AddressFamily, socket.SocketKind, int, Any]:
@@ -178,9 +166,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _http_main(
-    fields: dict[str, Any], wakeups: Any, rate_table: Path, parent: int
-) -> None:
+def _http_main(fields: dict[str, Any], wakeups: Any, rate_table: Path, parent: int) -> None:
     _die_with_parent(parent)
     configure_logging(with_process_name=True)
     import uvicorn
@@ -206,14 +192,10 @@ def _worker_main(fields: dict[str, Any], wakeups: Any, parent: int) -> None:
     from songforge.worker.pool import run_pool_until_signalled
 
     settings = Settings(**fields)
-    run_pool_until_signalled(
-        build_services(settings, wakeups=wakeups), settings.workers
-    )
+    run_pool_until_signalled(build_services(settings, wakeups=wakeups), settings.workers)
 
 
-def uvicorn_config(
-    app: Any, host: str = "127.0.0.1", port: int = 8000
-) -> "uvicorn.Config":
+def uvicorn_config(app: Any, host: str = "127.0.0.1", port: int = 8000) -> "uvicorn.Config":
     """The uvicorn settings of every songforge HTTP process."""
     import uvicorn
 

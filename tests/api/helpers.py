@@ -4,10 +4,9 @@ import importlib.util
 import re
 import time
 import uuid
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -43,6 +42,20 @@ TASK_STATUS_ORDER = ("NOT_START", "SUBMITTED", "QUEUED", "IN_PROGRESS", "SUCCESS
 PROGRESS = re.compile(r"^(\d{1,3})%$")
 
 
+class Response(Protocol):
+    """What the assertions read of a response: TestClient's (httpx2) and httpx's both fit."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def content(self) -> bytes: ...
+    def json(self, **kwargs: Any) -> Any: ...
+
+
 def module_missing(name: str) -> bool:
     """True when an engine module has not landed yet (its task then FAILs; the test is expected to fail)."""
     try:
@@ -65,7 +78,7 @@ def is_uuid4(value: Any) -> bool:
     return parsed.version == 4 and str(parsed) == value.lower()
 
 
-def _json_of(response: httpx.Response) -> Any:
+def _json_of(response: Response) -> Any:
     content_type = response.headers.get("content-type", "")
     assert content_type.startswith("application/json"), (
         f"{response.status_code} answered {content_type!r}, not JSON: {response.text[:300]}"
@@ -75,17 +88,18 @@ def _json_of(response: httpx.Response) -> Any:
     return response.json()
 
 
-def assert_submitted(response: httpx.Response) -> str:
+def assert_submitted(response: Response) -> str:
     """A submit envelope `{"code":"success","message":"","data":"<uuid4>"}`; returns the task id."""
     assert response.status_code == 200, response.text
     body = _json_of(response)
     assert set(body) == {"code", "message", "data"}, body
     assert body["code"] == "success" and body["message"] == "", body
-    assert is_uuid4(body["data"]), body
-    return body["data"]
+    task_id: str = body["data"]
+    assert is_uuid4(task_id), body
+    return task_id
 
 
-def assert_success(response: httpx.Response) -> Any:
+def assert_success(response: Response) -> Any:
     """Any success envelope; returns `data`."""
     assert response.status_code == 200, response.text
     body = _json_of(response)
@@ -94,7 +108,7 @@ def assert_success(response: httpx.Response) -> Any:
     return body["data"]
 
 
-def assert_task_error(response: httpx.Response, status: int, code: str, *words: str) -> str:
+def assert_task_error(response: Response, status: int, code: str, *words: str) -> str:
     """The task-layer error envelope `{"code","message","data":null}`; returns the message.
 
     Every `words` entry must appear in the message (case-insensitive): the sentence names what was wrong.
@@ -111,12 +125,12 @@ def assert_task_error(response: httpx.Response, status: int, code: str, *words: 
     return message
 
 
-def assert_auth_error(response: httpx.Response, status: int = 401) -> dict[str, Any]:
+def assert_auth_error(response: Response, status: int = 401) -> dict[str, Any]:
     """The gateway/auth error envelope `{"error":{"message","type","code"}}`."""
     assert response.status_code == status, response.text
     body = _json_of(response)
     assert set(body) == {"error"}, body
-    error = body["error"]
+    error: dict[str, Any] = body["error"]
     assert set(error) >= {"message", "type", "code"}, error
     assert error["type"] == "songforge_error", error
     assert isinstance(error["message"], str) and error["message"], error
@@ -130,7 +144,7 @@ def local_path_of(url: str) -> str:
     return url.removeprefix(BASE_URL)
 
 
-def download(client: TestClient, url: str, **kwargs: Any) -> httpx.Response:
+def download(client: TestClient, url: str, **kwargs: Any) -> Response:
     response = client.get(local_path_of(url), **kwargs)
     assert response.status_code == 200, f"{url} → {response.status_code} {response.text[:200]}"
     assert response.content, f"{url} is empty"
@@ -142,7 +156,8 @@ def strip_query(url: str) -> str:
 
 
 def fetch_task(client: TestClient, key: str, task_id: str) -> dict[str, Any]:
-    return assert_success(client.get(f"/suno/fetch/{task_id}", headers=auth(key)))
+    task: dict[str, Any] = assert_success(client.get(f"/suno/fetch/{task_id}", headers=auth(key)))
+    return task
 
 
 def poll_task(

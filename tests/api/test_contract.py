@@ -32,7 +32,7 @@ from tests.api.helpers import (
     poll_task,
     strip_query,
 )
-from tests.conftest import auth, synth_song, upload_wav, wait_for_task, write_wav
+from tests.conftest import auth, synth_song, upload_wav, wait_for_task, wav_url_when_ready, write_wav
 
 
 def stem_body(source: dict[str, Any], stem_set: str, mv: str = "chirp-auk") -> dict[str, Any]:
@@ -49,18 +49,8 @@ def stem_body(source: dict[str, Any], stem_set: str, mv: str = "chirp-auk") -> d
     }
 
 
-def wav_url(client: TestClient, key: str, clip_id: str, attempts: int = 20) -> str:
-    """Ask for a clip's WAV until its URL is filled in (an empty URL means "being rendered", Part A §11)."""
-    for _ in range(attempts):
-        data = assert_success(client.get(f"/suno/act/wav/{clip_id}", headers=auth(key)))
-        assert set(data) >= {"wav_file_url"}, data
-        if data["wav_file_url"]:
-            return data["wav_file_url"]
-    raise AssertionError(f"the WAV of {clip_id} never became ready")
-
-
 def wav_samples(client: TestClient, key: str, clip_id: str) -> tuple[np.ndarray, int]:
-    body = download(client, wav_url(client, key, clip_id)).content
+    body = download(client, wav_url_when_ready(client, key, clip_id)).content
     assert body[:4] == b"RIFF" and body[8:12] == b"WAVE"
     samples, rate = soundfile.read(io.BytesIO(body), dtype="float32", always_2d=True)
     return samples, rate
@@ -112,7 +102,7 @@ def test_gen_stem_two(mclient: TestClient, mkey: str, source: dict[str, Any]) ->
     clips = task["data"]
     source_clip = source["clip"]
     assert [clip["title"] for clip in clips] == ["source song (Vocals)", "source song (Instrumental)"]
-    for clip, stem in zip(clips, ("Vocals", "Instrumental")):
+    for clip, stem in zip(clips, ("Vocals", "Instrumental"), strict=True):
         assert clip["id"] != source_clip["id"]
         metadata = clip["metadata"]
         assert metadata["stem_from_id"] == source_clip["id"]
@@ -450,7 +440,7 @@ def test_multipart_upload_with_title(mclient: TestClient, mkey: str, tmp_path: P
 def test_wav_route_renders_a_real_wav_at_the_source_rate(mclient: TestClient, mkey: str, tmp_path: Path) -> None:
     uploaded = upload_wav(mclient, mkey, write_wav(tmp_path / "low.wav", seconds=1.5, sample_rate=22050, channels=1))
     clip_id = uploaded["data"][0]["id"]
-    url = wav_url(mclient, mkey, clip_id)
+    url = wav_url_when_ready(mclient, mkey, clip_id)
     assert url.startswith("http://testserver/files/")
     response = download(mclient, url)
     assert response.headers["content-type"].startswith("audio/")
@@ -461,7 +451,7 @@ def test_wav_route_renders_a_real_wav_at_the_source_rate(mclient: TestClient, mk
     original = synth_song(1.5, 22050, 1)[0]
     correlation = np.corrcoef(samples[:, 0], original)[0, 1]
     assert correlation > 0.99, "the WAV is not the uploaded audio"
-    assert wav_url(mclient, mkey, clip_id, attempts=1) == url, "a rendered WAV keeps its URL"
+    assert wav_url_when_ready(mclient, mkey, clip_id, timeout=0.5) == url, "a rendered WAV keeps its URL"
 
 
 def test_wav_of_an_unknown_clip_is_task_not_exist(mclient: TestClient, mkey: str) -> None:
@@ -553,8 +543,16 @@ def test_openapi_and_docs(mclient: TestClient) -> None:
     schema = mclient.get("/openapi.json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]
-    for path in ("/suno/submit/music", "/suno/submit/lyrics", "/suno/submit/concat", "/suno/fetch",
-                 "/suno/fetch/{task_id}", "/suno/uploads/audio-url", "/suno/uploads/audio", "/suno/act/wav/{clip_id}"):  # fmt: skip
+    for path in (
+        "/suno/submit/music",
+        "/suno/submit/lyrics",
+        "/suno/submit/concat",
+        "/suno/fetch",
+        "/suno/fetch/{task_id}",
+        "/suno/uploads/audio-url",
+        "/suno/uploads/audio",
+        "/suno/act/wav/{clip_id}",
+    ):
         assert path in paths, path
     docs = mclient.get("/docs")
     assert docs.status_code == 200 and "text/html" in docs.headers["content-type"]

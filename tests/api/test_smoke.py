@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import auth, upload_wav, write_wav
+from tests.conftest import upload_wav, wav_url_when_ready, write_wav
 
 
 def test_upload_then_wav(client: TestClient, key: str, tmp_path: Path) -> None:
@@ -13,7 +13,7 @@ def test_upload_then_wav(client: TestClient, key: str, tmp_path: Path) -> None:
     clip = task["data"][0]
     assert clip["metadata"]["type"] == "upload"
     assert abs(clip["metadata"]["duration"] - 2.0) < 0.05
-    wav = client.get(f"/suno/act/wav/{clip['id']}", headers=auth(key)).json()["data"]["wav_file_url"]
+    wav = wav_url_when_ready(client, key, clip["id"])
     assert wav.startswith("http://testserver/files/")
     body = client.get(wav.removeprefix("http://testserver")).content
     assert body[:4] == b"RIFF"

@@ -9,6 +9,7 @@ directory is this cluster's data directory (the postmaster and all its backends 
 postmaster gets SIGINT (fast shutdown) from the kernel if the test process dies without cleaning up.
 """
 
+import contextlib
 import glob
 import os
 import pwd
@@ -19,6 +20,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import TypedDict
 
 import psycopg
 
@@ -51,6 +53,12 @@ def find_bindir() -> Path:
         if (bindir / "initdb").is_file() and (bindir / "postgres").is_file():
             return bindir
     raise PostgresMissing(INSTALL_HINT)
+
+
+class _UserArgs(TypedDict, total=False):
+    user: int
+    group: int
+    extra_groups: list[int]
 
 
 class PostgresCluster:
@@ -204,10 +212,8 @@ class PostgresCluster:
         deadline = time.monotonic() + 5
         while (pids := self.leftover_pids()) and time.monotonic() < deadline:
             for pid in pids:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             time.sleep(0.05)
         return self.leftover_pids()
 
@@ -256,8 +262,8 @@ class PostgresCluster:
             "log_min_messages": "warning",
         }
 
-    def _user_args(self) -> dict[str, object]:
+    def _user_args(self) -> _UserArgs:
         """Popen arguments that drop root for the postgres user (PostgreSQL refuses to run as root)."""
-        if self._uid is None:
+        if self._uid is None or self._gid is None:
             return {}
         return {"user": self._uid, "group": self._gid, "extra_groups": []}

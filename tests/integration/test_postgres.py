@@ -24,12 +24,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from songforge.api.app import create_app
-from songforge.api.errors import TaskApiError
-from songforge.api.submission import submit
+from songforge.api.errors import task_error_of
 from songforge.config import Settings, credits_to_micros
+from songforge.core import jobs
 from songforge.core.accounts import Caller, create_account, find_caller, issue_key
-from songforge.core.jobs import JobKind
-from songforge.core.lifecycle import claim_task, mark_queued
+from songforge.core.errors import CoreError
+from songforge.core.jobs import LyricsParams
+from songforge.core.lifecycle import claim_task
+from songforge.core.submission import submit_task
 from songforge.core.services import Services, build_services
 from songforge.db.migrate import alembic_config, upgrade_database
 from songforge.db.models import Account, LedgerEntry, Task, WebhookDelivery
@@ -275,6 +277,7 @@ def test_upload_wav_succeeds_with_clip_fields_and_a_wav_rendering(pg_client: Tes
         assert response.status_code == 200, response.text
         wav_url = response.json()["data"]["wav_file_url"]
         assert wav_url or time.monotonic() < deadline, "the WAV was never rendered"
+        time.sleep(0 if wav_url else 0.1)
     wav = pg_client.get(wav_url)
     assert wav.status_code == 200 and wav.headers["content-type"] == "audio/wav"
     samples, rate = soundfile.read(io.BytesIO(wav.content))
@@ -378,18 +381,18 @@ def test_concurrent_lyrics_submits_never_overdraw(pg_client: TestClient) -> None
     def one_submit(index: int) -> None:
         barrier.wait()
         try:
-            task_id = submit(
+            task_id = submit_task(
                 services,
                 caller,
-                JobKind.LYRICS,
+                jobs.LYRICS,
+                LyricsParams(prompt=f"storm {index}"),
                 request_body={"prompt": f"storm {index}"},
-                params={"prompt": f"storm {index}"},
                 notify_hook="",
                 clips=[],
             )
             outcomes.append(task_id)
-        except TaskApiError as error:
-            outcomes.append(error.code)
+        except CoreError as error:
+            outcomes.append(task_error_of(error).code)
 
     def watch_balance() -> None:
         while not storm_over.is_set():
@@ -460,17 +463,13 @@ def test_concurrent_http_submits_on_a_real_server_never_overdraw(pg_server: Serv
 def bare_services(pg_url: str, tmp_path: Path) -> Iterator[Services]:
     """Services on a fresh database with no worker pool: nothing claims tasks but the test."""
     services = build_services(pg_settings(pg_url, tmp_path / "data", workers=0))
-    upgrade_database(services.db.engine)
     yield services
     services.db.dispose()
 
 
 def queued_lyrics_task(services: Services, caller: Caller) -> str:
     # the hook's deliveries stay pending: no sender runs here
-    task_id = create_lyrics_task(services, caller, hook="http://127.0.0.1:9/hook", deadline_seconds=3600)
-    with services.db.session() as session:
-        assert mark_queued(session, task_id, services.signer)
-    return task_id
+    return create_lyrics_task(services, caller, hook="http://127.0.0.1:9/hook", deadline_seconds=3600)
 
 
 def race_claims(services: Services, task_id: str, workers: list[str], lease_seconds: float = 30.0) -> dict[str, bool]:

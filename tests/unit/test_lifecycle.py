@@ -8,17 +8,10 @@ from sqlalchemy import select
 
 from songforge.config import Settings, credits_to_micros
 from songforge.core.accounts import Caller, create_account, find_caller, issue_key
-from songforge.core.lifecycle import (
-    QuotaExceeded,
-    claim_task,
-    complete_task,
-    fail_task,
-    mark_queued,
-    renew_lease,
-)
+from songforge.core.errors import QuotaExceeded
+from songforge.core.lifecycle import claim_task, complete_task, fail_task, renew_lease
 from songforge.core.services import Services, build_services
 from songforge.core.task_reader import TaskReader
-from songforge.db.migrate import upgrade_database
 from songforge.db.models import Account, LedgerEntry, Task, WebhookDelivery
 from songforge.worker.sweeper import sweep
 from tests.task_factory import create_lyrics_task
@@ -26,9 +19,7 @@ from tests.task_factory import create_lyrics_task
 
 @pytest.fixture
 def services(tmp_path: Path) -> Services:
-    built = build_services(Settings(data_dir=tmp_path, job_deadline_seconds=3600))
-    upgrade_database(built.db.engine)
-    return built
+    return build_services(Settings(data_dir=tmp_path, job_deadline_seconds=3600))
 
 
 def _caller(services: Services, credits: float) -> Caller:
@@ -77,7 +68,6 @@ def test_only_the_lease_owner_completes_and_a_finished_task_cannot_fail(services
     caller = _caller(services, 1.0)
     task_id = create_lyrics_task(services, caller)
     with services.db.session() as session:
-        assert mark_queued(session, task_id, services.signer)
         assert claim_task(session, task_id, "worker-a", 30.0, services.signer)
         assert not claim_task(session, task_id, "worker-b", 30.0, services.signer)  # lease still valid
     with services.db.session() as session:
@@ -93,7 +83,6 @@ def test_expired_lease_is_reclaimed_and_progress_never_goes_back(services: Servi
     caller = _caller(services, 1.0)
     task_id = create_lyrics_task(services, caller)
     with services.db.session() as session:
-        mark_queued(session, task_id, services.signer)
         assert claim_task(session, task_id, "dead-worker", -1.0, services.signer)  # lease already expired
         assert renew_lease(session, task_id, "dead-worker", -1.0, 40, services.signer)
     with services.db.session() as session:
@@ -109,7 +98,6 @@ def test_deadline_fails_the_task_with_a_clear_reason(services: Services) -> None
     caller = _caller(services, 1.0)
     task_id = create_lyrics_task(services, caller)
     with services.db.session() as session:
-        mark_queued(session, task_id, services.signer)
         session.execute(Task.__table__.update().where(Task.id == task_id).values(deadline_at=0.0))
     sweep(services)
     stored = _stored(services, task_id)
@@ -122,7 +110,6 @@ def test_each_visible_status_change_queues_one_webhook_in_order(services: Servic
     caller = _caller(services, 1.0)
     task_id = create_lyrics_task(services, caller, hook="https://example.com/hook")
     with services.db.session() as session:
-        mark_queued(session, task_id, services.signer)
         claim_task(session, task_id, "w", 30.0, services.signer)
         renew_lease(session, task_id, "w", 30.0, 50, services.signer)  # progress only: no webhook
         complete_task(session, task_id, "w", services.signer, result={"id": task_id, "text": "la"})
@@ -143,10 +130,10 @@ def test_fetch_follows_every_change_and_serves_only_the_owner(services: Services
     owner, stranger = _caller(services, 5.0), _caller(services, 5.0)
     reader = services.task_reader
     task_id = create_lyrics_task(services, owner)
-    assert _statuses(reader, owner, [task_id]) == ["NOT_START"]
+    assert _statuses(reader, owner, [task_id]) == ["QUEUED"]
     with services.db.session() as session:
-        mark_queued(session, task_id, services.signer)
-    assert _statuses(reader, owner, [task_id]) == ["QUEUED"], "an unfinished task is never served stale"
+        claim_task(session, task_id, "w", 30.0, services.signer)
+    assert _statuses(reader, owner, [task_id]) == ["IN_PROGRESS"], "an unfinished task is never served stale"
     with services.db.session() as session:
         fail_task(session, task_id, "boom", services.signer, error_type="test")
     assert _statuses(reader, owner, [task_id]) == ["FAILURE"]

@@ -27,11 +27,13 @@ PROMPTS = [
 
 def sections(lyrics: Lyrics) -> list[tuple[str, list[str]]]:
     parts = re.split(r"^\[([^\]]+)\]\n", lyrics.text, flags=re.MULTILINE)[1:]
-    return [(name, [l for l in body.strip().splitlines() if l]) for name, body in zip(parts[::2], parts[1::2])]
+    pairs = zip(parts[::2], parts[1::2], strict=True)
+    return [(name, [line for line in body.strip().splitlines() if line]) for name, body in pairs]
 
 
 def last_word(line: str) -> str:
-    return re.findall(r"[a-z']+", line.lower())[-1]
+    words: list[str] = re.findall(r"[a-z']+", line.lower())
+    return words[-1]
 
 
 def test_sections_in_song_order_with_four_lines_each() -> None:
@@ -182,7 +184,7 @@ def test_job_threads_writing_lyrics_while_cmudict_loads_all_get_the_same_song(
     def write() -> None:
         try:
             results.append(write_lyrics(prompt, seed=11))
-        except BaseException as error:  # collected and asserted on below
+        except BaseException as error:  # noqa: BLE001 - collected and asserted on below
             results.append(error)
 
     threads = []

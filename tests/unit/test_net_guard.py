@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -18,18 +19,18 @@ from songforge.net import (
     check_target,
     describe_size,
     download_to_file,
+    guard,
     post_json,
     validate_url_syntax,
 )
 from songforge.net import fetch as fetch_module
-from songforge.net import guard
 
 release = threading.Event()  # lets stalled handlers finish when the server stops
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    seen: list[dict[str, object]] = []
+    seen: ClassVar[list[dict[str, Any]]] = []
 
     def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
         pass
@@ -42,7 +43,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         Handler.seen.append({"path": self.path, "host": self.headers.get("Host")})
         path = self.path
         if path == "/song.mp3":
@@ -51,7 +52,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(
                 200,
                 b"RIFF" + b"w" * 96,
-                {"Content-Type": "audio/wav", "Content-Disposition": "attachment; filename=\"../../etc/My Song.wav\""},
+                {"Content-Type": "audio/wav", "Content-Disposition": 'attachment; filename="../../etc/My Song.wav"'},
             )
         elif path == "/endless":
             # No Content-Length: the size is only known by reading, so the cap must stop the read itself.
@@ -92,7 +93,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, b"not here")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         Handler.seen.append({"path": self.path, "body": body, "headers": dict(self.headers)})
         if self.path == "/hook":
@@ -312,7 +313,7 @@ def test_connection_goes_to_the_checked_address_with_the_original_host_name(
     lookups: list[str] = []
     real_getaddrinfo = socket.getaddrinfo
 
-    def fake_getaddrinfo(host: str, port_: int, *args: object, **kwargs: object) -> list[tuple]:
+    def fake_getaddrinfo(host: str, port_: int, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
         lookups.append(host)
         if host == "songs.example":
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port_))]
@@ -357,7 +358,7 @@ def test_post_json_sends_the_body_and_headers(server: str) -> None:
     assert status == 204
     seen = Handler.seen[-1]
     assert seen["body"] == b'{"a":1}'
-    headers = {k.lower(): v for k, v in seen["headers"].items()}  # type: ignore[union-attr]
+    headers = {k.lower(): v for k, v in seen["headers"].items()}
     assert headers["content-type"] == "application/json"
     assert headers["x-test"] == "yes"
 
@@ -384,8 +385,24 @@ def test_https_to_a_pinned_address_still_checks_the_certificate_for_the_name(
 ) -> None:
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=songs.example",
-         "-addext", "subjectAltName=DNS:songs.example", "-keyout", str(key), "-out", str(cert)],
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=songs.example",
+            "-addext",
+            "subjectAltName=DNS:songs.example",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
         check=True,
         capture_output=True,
     )
@@ -398,7 +415,7 @@ def test_https_to_a_pinned_address_still_checks_the_certificate_for_the_name(
     port = httpd.server_address[1]
     real_getaddrinfo = socket.getaddrinfo
 
-    def fake_getaddrinfo(host: str, port_: int, *args: object, **kwargs: object) -> list[tuple]:
+    def fake_getaddrinfo(host: str, port_: int, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
         if host in ("songs.example", "other.example"):
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port_))]
         return real_getaddrinfo(host, port_, *args, **kwargs)

@@ -9,9 +9,7 @@ from songforge.api.ratelimit import SharedTokenBuckets, TokenBuckets, parse_rate
 _SPAWN = multiprocessing.get_context("spawn")
 
 
-def _hits(
-    limiter: TokenBuckets | SharedTokenBuckets, rate: str, key: str, count: int
-) -> int:
+def _hits(limiter: TokenBuckets | SharedTokenBuckets, rate: str, key: str, count: int) -> int:
     return sum(limiter.hit(parse_rate(rate), key) for _ in range(count))
 
 
@@ -42,14 +40,10 @@ def test_refilled_buckets_give_their_slots_to_new_keys(tmp_path: Path) -> None:
     for index in range(4):
         assert _hits(limiter, "100/second", f"old-{index}", 1) == 1
     time.sleep(0.05)  # every old bucket is full again: the same as no bucket
-    assert _hits(limiter, "2/minute", "new", 3) == 2, (
-        "a new key gets a real bucket in a reused slot"
-    )
+    assert _hits(limiter, "2/minute", "new", 3) == 2, "a new key gets a real bucket in a reused slot"
 
 
-def _hammer(
-    path: str, rate: str, count: int, results: "multiprocessing.Queue[int]"
-) -> None:
+def _hammer(path: str, rate: str, count: int, results: "multiprocessing.Queue[int]") -> None:
     limiter = SharedTokenBuckets(Path(path))
     results.put(_hits(limiter, rate, "shared-key", count))
 
@@ -59,10 +53,7 @@ def test_processes_hitting_one_key_at_once_get_exactly_the_limit(
 ) -> None:
     results: multiprocessing.Queue[int] = _SPAWN.Queue()
     workers = [
-        _SPAWN.Process(
-            target=_hammer, args=(str(tmp_path / "limits.bin"), "90/hour", 60, results)
-        )
-        for _ in range(3)
+        _SPAWN.Process(target=_hammer, args=(str(tmp_path / "limits.bin"), "90/hour", 60, results)) for _ in range(3)
     ]
     for worker in workers:
         worker.start()

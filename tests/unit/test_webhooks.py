@@ -51,7 +51,7 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             status = state.handle(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             self.send_response(status)
@@ -107,7 +107,7 @@ _sequence = iter(range(1, 1_000_000))
 def add_delivery(db: Database, url: str, *, task_id: str = "task-1", event: str = "SUCCESS") -> str:
     delivery_id = new_id()
     moment = now() + next(_sequence) * 1e-3  # strictly increasing, as status changes are
-    payload = '{"task_id":"%s","status":"%s","data":[{"title":"caf\\u00e9"}]}' % (task_id, event)
+    payload = f'{{"task_id":"{task_id}","status":"{event}","data":[{{"title":"caf\\u00e9"}}]}}'
     with db.session() as session:
         session.add(
             WebhookDelivery(
@@ -312,9 +312,7 @@ def test_two_senders_never_send_the_same_attempt_twice(
     delivered = [r["headers"]["x-songforge-delivery"] for r in state.requests]
     assert sorted(delivered) == sorted(ids)  # each exactly once
     for t in range(8):
-        events = [
-            r["headers"]["x-songforge-event"] for r in state.requests if f'"task-{t}"' in r["body"].decode()
-        ]
+        events = [r["headers"]["x-songforge-event"] for r in state.requests if f'"task-{t}"' in r["body"].decode()]
         assert events == ["QUEUED", "IN_PROGRESS", "SUCCESS"]
 
 
@@ -337,10 +335,8 @@ def test_a_claim_lost_in_a_crash_is_retried_after_its_lease(
     assert len(state.requests) == 1
 
 
-def test_run_loop_delivers_when_woken_and_stops(
-    db: Database, receiver: tuple[Receiver, str], tmp_path: Path
-) -> None:
-    state, base = receiver
+def test_run_loop_delivers_when_woken_and_stops(db: Database, receiver: tuple[Receiver, str], tmp_path: Path) -> None:
+    _, base = receiver
     sender = WebhookSender(db, make_settings(tmp_path), poll_interval_s=30.0)  # only a wake gets it going soon
     stop = threading.Event()
     thread = threading.Thread(target=sender.run, args=(stop,), daemon=True)
@@ -368,7 +364,8 @@ class socket_closed_port:
 
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
-        return self.sock.getsockname()[1]
+        port: int = self.sock.getsockname()[1]
+        return port
 
     def __exit__(self, *exc: object) -> None:
         self.sock.close()

@@ -14,9 +14,8 @@ from songforge.api.ratelimit import RateLimiter
 from songforge.api.responses import FastJSONResponse
 from songforge.api.routes import act, fetch, files, ops, submit, uploads
 from songforge.config import Settings
-from songforge.core.services import Services, build_services
-from songforge.db.migrate import upgrade_database
-from songforge.queue.local import Wakeups
+from songforge.core.services import Services, Wakeups, build_services
+
 
 log = logging.getLogger("songforge")
 
@@ -37,7 +36,6 @@ def create_app(
     """The app; `wakeups` and `limiter` are shared with sibling processes under `serve --processes N`."""
     settings = settings or Settings()
     services = build_services(settings, wakeups=wakeups)
-    upgrade_database(services.db.engine)
     run_workers = settings.workers > 0 if start_workers is None else start_workers
 
     @asynccontextmanager
@@ -54,7 +52,7 @@ def create_app(
         finally:
             if pool is not None:
                 pool.stop()
-            services.db.dispose()
+            services.close()
 
     app = FastAPI(
         title="songforge",

@@ -7,7 +7,7 @@ from fastapi import Request
 
 from songforge.api.errors import AuthError, TaskApiError
 from songforge.api.ratelimit import RateLimiter, TokenBuckets, parse_rate
-from songforge.core.accounts import Caller, find_caller_by_hash, hash_key_secret, key_secret_from_header
+from songforge.core.accounts import Caller, hash_key_secret, key_secret_from_header, lookup_caller
 from songforge.core.services import Services
 
 
@@ -44,8 +44,7 @@ class Authenticator:
             hit = self._cache.get(cache_key)
         if hit is not None and hit[1] > moment:
             return hit[0]
-        with self._services.db.session() as session:
-            caller = find_caller_by_hash(session, cache_key)
+        caller = lookup_caller(self._services.db, cache_key)
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()

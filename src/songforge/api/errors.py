@@ -4,8 +4,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from songforge.api.responses import FastJSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from songforge.api.responses import FastJSONResponse
+from songforge.core.errors import CoreError, InvalidInput, NotInAccount, QueueFull, QuotaExceeded, TooManyTasks
 
 log = logging.getLogger("songforge.api")
 
@@ -33,6 +35,23 @@ class AuthError(Exception):
 
 def invalid_request(message: str) -> TaskApiError:
     return TaskApiError(400, "invalid_request", message)
+
+
+# What each refusal of core/ is on the wire: HTTP status, error code, headers. Checked in order (subclasses first).
+_CORE_ERRORS: tuple[tuple[type[CoreError], int, str, dict[str, str] | None], ...] = (
+    (QuotaExceeded, 403, "quota_not_enough", None),
+    (TooManyTasks, 429, "too_many_tasks", {"Retry-After": "10"}),
+    (QueueFull, 429, "queue_full", {"Retry-After": "30"}),
+    (NotInAccount, 400, "task_not_exist", None),
+    (InvalidInput, 400, "invalid_request", None),
+)
+
+
+def task_error_of(error: CoreError) -> TaskApiError:
+    for error_class, status, code, headers in _CORE_ERRORS:
+        if isinstance(error, error_class):
+            return TaskApiError(status, code, error.message, headers=headers)
+    return TaskApiError(400, "invalid_request", error.message)
 
 
 def task_error_body(code: str, message: str) -> dict[str, object]:
@@ -65,6 +84,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return FastJSONResponse(
             task_error_body(error.code, error.message), status_code=error.status_code, headers=error.headers
         )
+
+    @app.exception_handler(CoreError)
+    async def _core_error(request: Request, error: CoreError) -> FastJSONResponse:
+        return await _task_error(request, task_error_of(error))
 
     @app.exception_handler(AuthError)
     async def _auth_error(_: Request, error: AuthError) -> FastJSONResponse:

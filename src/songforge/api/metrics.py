@@ -8,11 +8,10 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from songforge.core.services import Services
-from songforge.db.models import Task, WebhookDelivery
+from songforge.core.stats import task_counts, webhook_counts
 
 
 class Metrics:
@@ -44,15 +43,10 @@ class _TaskCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         tasks = GaugeMetricFamily("songforge_tasks", "Tasks by kind and status", labels=["kind", "status"])
         webhooks = GaugeMetricFamily("songforge_webhook_deliveries", "Webhook deliveries by state", labels=["state"])
-        with self._services.db.read_engine.connect() as connection:
-            for kind, status, count in connection.execute(
-                select(Task.kind, Task.status, func.count()).group_by(Task.kind, Task.status)
-            ):
-                tasks.add_metric([kind, status], count)
-            for state, count in connection.execute(
-                select(WebhookDelivery.state, func.count()).group_by(WebhookDelivery.state)
-            ):
-                webhooks.add_metric([state], count)
+        for kind, status, count in task_counts(self._services):
+            tasks.add_metric([kind, status], count)
+        for state, count in webhook_counts(self._services):
+            webhooks.add_metric([state], count)
         yield tasks
         yield webhooks
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from songforge.core.clock import new_id, now
 from songforge.db.models import Account, ApiKey, LedgerEntry
+from songforge.db.session import Database
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,12 @@ def issue_key(
     session.add(key)
     session.flush()
     return IssuedKey(key=f"sk-{secret}", key_id=key.id, account_id=account.id, webhook_secret=webhook_secret)
+
+
+def lookup_caller(db: Database, key_hash: str) -> Caller | None:
+    """The caller a key hash belongs to (None: unknown or revoked), in a transaction of its own."""
+    with db.session() as session:
+        return find_caller_by_hash(session, key_hash)
 
 
 def find_caller(session: Session, secret: str) -> Caller | None:

@@ -1,36 +1,91 @@
-"""Job kinds: what each kind of task is, costs and produces (Part A §5, §6, §14)."""
+"""Job kinds: the registry of what each kind of task is, costs, needs and which handler runs it.
 
+A kind is declared once, here, by one registration line: its name (stored on the task row), the wire
+action, the Settings field holding its price, the queue it runs on, the typed parameters it needs and the
+worker module that handles it. The API validates and prices through this registry; the worker looks the
+handler up by name (`songforge.worker.jobs.handler_for`). Handlers are named by module, not imported,
+so the API process never loads an engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, Literal
 
 from songforge.config import Settings, credits_to_micros
 
 
-class JobKind(StrEnum):
-    LYRICS = "lyrics"
-    UPLOAD = "upload"
-    WAV = "wav"
-    GEN_STEM_TWO = "gen_stem_two"
-    GEN_STEM_TWELVE = "gen_stem_twelve"
+class Queue(StrEnum):
+    """Where a kind runs: any worker, or workers with an accelerator when the operator has them."""
+
+    CPU = "cpu"
+    GPU = "gpu"
 
 
 @dataclass(frozen=True)
-class JobSpec:
-    kind: JobKind
-    action: str  # MUSIC | LYRICS
-    price_micros: int
+class LyricsParams:
+    prompt: str
+    seed: int | None = None
 
 
-def job_spec(kind: JobKind, settings: Settings) -> JobSpec:
-    prices = {
-        JobKind.LYRICS: settings.price_lyrics,
-        JobKind.UPLOAD: settings.price_upload,
-        JobKind.WAV: settings.price_wav,
-        JobKind.GEN_STEM_TWO: settings.price_stem_two,
-        JobKind.GEN_STEM_TWELVE: settings.price_stem_twelve,
-    }
-    action = "LYRICS" if kind is JobKind.LYRICS else "MUSIC"
-    return JobSpec(kind=kind, action=action, price_micros=credits_to_micros(prices[kind]))
+@dataclass(frozen=True)
+class UploadParams:
+    source: Literal["url", "file"]
+    url: str = ""
+    staged_blob: str = ""  # the uploaded file, staged in the blob store (source "file")
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class WavParams:
+    clip_id: str
+
+
+@dataclass(frozen=True)
+class StemParams:
+    source_clip_id: str
+    stem_set: str  # "two" | "twelve"
+
+
+JobParams = LyricsParams | UploadParams | WavParams | StemParams
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    action: Literal["MUSIC", "LYRICS"]
+    price_setting: str  # the Settings field with this kind's price in credits
+    queue: Queue
+    params: type[JobParams]
+    handler_module: str  # module under songforge.worker.jobs exposing `run(context, params)`
+
+    def price_micros(self, settings: Settings) -> int:
+        return credits_to_micros(float(getattr(settings, self.price_setting)))
+
+    def params_from_stored(self, stored: dict[str, Any]) -> JobParams:
+        """The task's stored parameters as this kind's dataclass (unknown keys from older rows dropped)."""
+        names = {field.name for field in dataclasses.fields(self.params)}
+        return self.params(**{key: value for key, value in stored.items() if key in names})
+
+
+LYRICS = JobKind("lyrics", "LYRICS", "price_lyrics", Queue.CPU, LyricsParams, "lyrics")
+UPLOAD = JobKind("upload", "MUSIC", "price_upload", Queue.CPU, UploadParams, "upload")
+WAV = JobKind("wav", "MUSIC", "price_wav", Queue.CPU, WavParams, "wav")
+GEN_STEM_TWO = JobKind("gen_stem_two", "MUSIC", "price_stem_two", Queue.GPU, StemParams, "stems")
+GEN_STEM_TWELVE = JobKind("gen_stem_twelve", "MUSIC", "price_stem_twelve", Queue.GPU, StemParams, "stems")
+
+JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in (LYRICS, UPLOAD, WAV, GEN_STEM_TWO, GEN_STEM_TWELVE)}
+
+
+def job_kind(name: str) -> JobKind:
+    """The registered kind called `name`; KeyError for a name no release of songforge wrote."""
+    return JOB_KINDS[name]
+
+
+def params_as_stored(params: JobParams) -> dict[str, Any]:
+    return dataclasses.asdict(params)
 
 
 # Music-submit modes whose engine does not exist yet (answered 501; never a fake result).

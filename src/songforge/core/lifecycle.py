@@ -9,21 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from songforge.core.accounts import Caller
+from songforge.core.clip_files import ATTACHABLE_ROLES, ClipFiles
 from songforge.core.clock import new_id, now
-from songforge.core.jobs import JobSpec
+from songforge.core.errors import QuotaExceeded
+from songforge.core.jobs import JobKind, JobParams, params_as_stored
 from songforge.core.queries import render_task_object
 from songforge.core.status import ACTIVE_TASK_STATUSES, ClipStatus, TaskStatus
 from songforge.core.urls import UrlSigner
 from songforge.core.wire import with_base_url
 from songforge.db.models import Account, Clip, LedgerEntry, Task, WebhookDelivery
-
-
-class QuotaExceeded(Exception):
-    """The account's balance does not cover the task's price."""
 
 
 @dataclass(frozen=True)
@@ -35,41 +33,51 @@ class NewClip:
 
 @dataclass(frozen=True)
 class ClipOutput:
-    """What a finished job hands back for one clip."""
+    """What a finished job hands back for one of its task's clips: the wire fields and the files."""
 
     clip_id: str
     data: dict[str, Any]
-    duration: float | None
-    sample_rate: int | None = None
-    audio_key: str | None = None
-    wav_key: str | None = None
-    master_key: str | None = None
-    image_key: str | None = None
-    image_large_key: str | None = None
+    files: ClipFiles
+
+
+@dataclass(frozen=True)
+class AttachedFile:
+    """A file rendered later for an existing clip (its WAV, its video), set on that clip's row."""
+
+    clip_id: str
+    role: str  # a column of ATTACHABLE_ROLES
+    blob_name: str
+
+    def __post_init__(self) -> None:
+        if self.role not in ATTACHABLE_ROLES:
+            raise ValueError(f"{self.role!r} is not a file that can be attached to a finished clip")
 
 
 def create_task(
     session: Session,
     caller: Caller,
-    spec: JobSpec,
+    kind: JobKind,
+    params: JobParams,
     signer: UrlSigner,
     *,
+    price_micros: int,
     request_body: Any,
-    params: dict[str, Any],
     notify_hook: str,
     clips: list[NewClip],
     deadline_seconds: float,
+    source_clip_id: str | None = None,
 ) -> Task:
-    """Insert a NOT_START task and its clips, reserving the price (Part A §14)."""
-    reserve_credits(session, caller.account_id, spec.price_micros)
+    """Insert a QUEUED task and its clips, reserving the price (Part A §14): once this transaction commits,
+    any worker may claim it; the dispatcher only shortens the wait."""
+    reserve_credits(session, caller.account_id, price_micros)
     moment = now()
     task = Task(
         id=new_id(),
         account_id=caller.account_id,
         api_key_id=caller.key_id,
-        action=spec.action,
-        kind=spec.kind,
-        status=TaskStatus.NOT_START,
+        action=kind.action,
+        kind=kind.name,
+        status=TaskStatus.QUEUED,
         progress=0,
         fail_reason="",
         submit_time=int(moment),
@@ -77,16 +85,17 @@ def create_task(
         finish_time=0,
         notify_hook=notify_hook,
         request_json=request_as_json(request_body),
-        params_json=orjson.dumps(params).decode(),
-        price_micros=spec.price_micros,
+        params_json=orjson.dumps(params_as_stored(params)).decode(),
+        source_clip_id=source_clip_id,
+        price_micros=price_micros,
         next_run_at=moment,
         deadline_at=moment + deadline_seconds,
         updated_at=moment,
     )
     session.add(task)
     session.flush()
-    if spec.price_micros:
-        _ledger(session, caller.account_id, task.id, "charge", -spec.price_micros, f"{spec.kind} task")
+    if price_micros:
+        _ledger(session, caller.account_id, task.id, "charge", -price_micros, f"{kind.name} task")
     for position, new_clip in enumerate(clips):
         session.add(
             Clip(
@@ -94,12 +103,12 @@ def create_task(
                 task_id=task.id,
                 account_id=caller.account_id,
                 position=position,
-                status=ClipStatus.SUBMITTED,
+                status=ClipStatus.QUEUED,
                 data_json=orjson.dumps({"title": new_clip.title, **new_clip.data}).decode(),
             )
         )
     session.flush()
-    publish_state(session, task.id, signer, notify=False)
+    publish_state(session, task.id, signer, notify=True)
     return task
 
 
@@ -140,21 +149,10 @@ def _ledger(session: Session, account_id: str, task_id: str | None, kind: str, a
 
 
 def count_active_tasks(session: Session, *, api_key_id: str | None = None) -> int:
-    from sqlalchemy import func
-
     query = select(func.count()).select_from(Task).where(Task.status.in_(ACTIVE_TASK_STATUSES))
     if api_key_id is not None:
         query = query.where(Task.api_key_id == api_key_id)
     return int(session.execute(query).scalar_one())
-
-
-def mark_queued(session: Session, task_id: str, signer: UrlSigner) -> bool:
-    """NOT_START → QUEUED once the dispatcher has the job."""
-    moved = _swap_status(session, task_id, (TaskStatus.NOT_START,), {"status": TaskStatus.QUEUED})
-    if moved:
-        session.execute(update(Clip).where(Clip.task_id == task_id).values(status=ClipStatus.QUEUED))
-        publish_state(session, task_id, signer, notify=True)
-    return moved
 
 
 def claim_task(session: Session, task_id: str, worker_id: str, lease_seconds: float, signer: UrlSigner) -> bool:
@@ -210,7 +208,8 @@ def complete_task(
     worker_id: str,
     signer: UrlSigner,
     *,
-    clips: list[ClipOutput] = (),  # type: ignore[assignment]
+    clips: tuple[ClipOutput, ...] = (),
+    attachments: tuple[AttachedFile, ...] = (),
     result: dict[str, Any] | None = None,
 ) -> bool:
     """IN_PROGRESS (ours) → SUCCESS with every clip complete, in one transaction. False: not ours any more."""
@@ -229,17 +228,14 @@ def complete_task(
         session.execute(
             update(Clip)
             .where(Clip.id == output.clip_id, Clip.task_id == task_id)
-            .values(
-                status=ClipStatus.COMPLETE,
-                data_json=orjson.dumps(output.data).decode(),
-                duration=output.duration,
-                sample_rate=output.sample_rate,
-                audio_key=output.audio_key,
-                wav_key=output.wav_key,
-                master_key=output.master_key,
-                image_key=output.image_key,
-                image_large_key=output.image_large_key,
-            )
+            .values(status=ClipStatus.COMPLETE, data_json=orjson.dumps(output.data).decode(), **output.files.columns())
+        )
+    account_id = session.execute(select(Task.account_id).where(Task.id == task_id)).scalar_one()
+    for attached in attachments:
+        session.execute(
+            update(Clip)
+            .where(Clip.id == attached.clip_id, Clip.account_id == account_id)
+            .values({attached.role: attached.blob_name})
         )
     publish_state(session, task_id, signer, notify=True)
     return True

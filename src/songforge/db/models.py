@@ -52,6 +52,7 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_claim", "status", "next_run_at"),
         Index("ix_tasks_account_status", "account_id", "status"),
+        Index("ix_tasks_source_clip", "source_clip_id", "kind", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -68,6 +69,8 @@ class Task(Base):
     notify_hook: Mapped[str] = mapped_column(Text, default="")
     request_json: Mapped[str] = mapped_column(Text)  # the request body, verbatim (Part A §8)
     params_json: Mapped[str] = mapped_column(Text, default="{}")  # validated job parameters
+    # The existing clip the task works on (a WAV render, a stem split), for indexed lookups.
+    source_clip_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     result_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # lyrics object
     # The task's wire object as served by fetch, re-rendered on every change (see core/wire.py).
     wire_json: Mapped[bytes] = mapped_column(LargeBinary, default=b"")

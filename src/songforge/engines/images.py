@@ -10,15 +10,33 @@ from __future__ import annotations
 import colorsys
 import hashlib
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from songforge.engines.audio import peak_envelope
 
-__all__ = ["render_cover_pair", "render_waveform_image"]
+__all__ = ["CoverPair", "Peaks", "cover_bar_counts", "render_cover_pair", "render_waveform_image"]
 
 RGB = tuple[int, int, int]
+Box = tuple[int, int, int, int]
+
+
+class Peaks(Protocol):
+    """Where the bars come from: `peak_envelope` of the audio, or a `PeakEnvelope` fed while streaming."""
+
+    def peaks(self, points: int) -> list[float]: ...
+
+
+class _SamplePeaks:
+    """The peaks of audio held whole (what the pictures were always drawn from)."""
+
+    def __init__(self, samples: np.ndarray) -> None:
+        self._samples = _mono(samples)
+
+    def peaks(self, points: int) -> list[float]:
+        return peak_envelope(self._samples, points) if self._samples.size else [0.0] * points
 
 
 def _palette(seed_text: str) -> tuple[RGB, RGB, RGB]:
@@ -43,14 +61,18 @@ def _gradient(width: int, height: int, top: RGB, bottom: RGB) -> Image.Image:
     return Image.fromarray(pixels.clip(0, 255).astype(np.uint8), "RGB")
 
 
-def _draw_bars(
-    image: Image.Image, samples: np.ndarray, box: tuple[int, int, int, int], colour: RGB, bar_px: int
-) -> None:
+def _bar_layout(box: Box, bar_px: int) -> tuple[int, int]:
+    """(bars, gap) that fit in box for bars `bar_px` wide."""
+    left, _, right, _ = box
+    gap = max(1, bar_px // 2)
+    return max(1, (right - left + gap) // (bar_px + gap)), gap
+
+
+def _draw_bars(image: Image.Image, source: Peaks, box: Box, colour: RGB, bar_px: int) -> None:
     """Mirrored waveform bars in box (left, top, right, bottom), with a soft glow under them."""
     left, top, right, bottom = box
-    gap = max(1, bar_px // 2)
-    count = max(1, (right - left + gap) // (bar_px + gap))
-    peaks = peak_envelope(samples, count) if samples.size else [0.0] * count
+    count, gap = _bar_layout(box, bar_px)
+    peaks = source.peaks(count)
     middle = (top + bottom) / 2
     half = (bottom - top) / 2
     layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
@@ -125,11 +147,18 @@ def render_waveform_image(
         _draw_title(image, text, (margin * 2, margin, width - margin * 2, margin + title_h), accent)
         bars_top = margin * 2 + title_h
     bar_px = max(2, width // 256)
-    _draw_bars(image, _mono(samples), (margin, bars_top, width - margin, height - margin), accent, bar_px)
+    _draw_bars(image, _SamplePeaks(samples), (margin, bars_top, width - margin, height - margin), accent, bar_px)
     image.save(str(path), "JPEG", quality=90, optimize=True)
 
 
-def _render_cover(samples: np.ndarray, size: int, title: str | None) -> Image.Image:
+def _cover_bars(size: int) -> tuple[Box, int]:
+    """Where a cover of `size` pixels draws its bars, and how wide each is."""
+    margin = size // 10
+    return (margin, int(size * 0.38), size - margin, int(size * 0.86)), max(2, size // 110)
+
+
+def _cover_background(size: int, title: str | None) -> Image.Image:
+    """Everything on a cover but the bars: gradient, soft disc, title."""
     dark, light, accent = _palette(title or "untitled")
     image = _gradient(size, size, dark, light)
     # a soft disc behind the waveform gives the square a focal point
@@ -145,10 +174,37 @@ def _render_cover(samples: np.ndarray, size: int, title: str | None) -> Image.Im
     text = _drawable(title)
     if text:
         _draw_title(image, text, (margin, margin, size - margin, margin + size // 9), accent)
-    _draw_bars(
-        image, _mono(samples), (margin, int(size * 0.38), size - margin, int(size * 0.86)), accent, max(2, size // 110)
-    )
     return image
+
+
+def cover_bar_counts(small_size: int = 400, large_size: int = 1024) -> tuple[int, int]:
+    """How many bars the small and the large cover draw: the point counts their peaks are asked for."""
+    small = _bar_layout(*_cover_bars(small_size))[0]
+    large = _bar_layout(*_cover_bars(large_size))[0]
+    return small, large
+
+
+class CoverPair:
+    """A clip's two square covers, `image` (small) and `image_large`, in two steps: `CoverPair(title)`
+    draws everything the title decides (possibly early, e.g. while the audio is still being made), and
+    `render(peaks, ...)` adds the waveform bars once the audio's peaks are known and saves the JPEGs."""
+
+    def __init__(self, title: str | None, *, small_size: int = 400, large_size: int = 1024) -> None:
+        self.title = title
+        self.sizes = (small_size, large_size)
+        self._backgrounds = [_cover_background(size, title) for size in self.sizes]
+
+    @property
+    def bar_counts(self) -> tuple[int, int]:
+        return cover_bar_counts(*self.sizes)
+
+    def render(self, source: Peaks, small_path: str | Path, large_path: str | Path) -> None:
+        _, _, accent = _palette(self.title or "untitled")
+        for size, background, path in zip(self.sizes, self._backgrounds, (small_path, large_path), strict=True):
+            image = background.copy()
+            box, bar_px = _cover_bars(size)
+            _draw_bars(image, source, box, accent, bar_px)
+            image.save(str(path), "JPEG", quality=90, optimize=True)
 
 
 def render_cover_pair(
@@ -162,5 +218,5 @@ def render_cover_pair(
     large_size: int = 1024,
 ) -> None:
     """Square cover JPEGs for a clip: `image` (small) and `image_large`, drawn once each at full detail."""
-    for size, path in ((small_size, small_path), (large_size, large_path)):
-        _render_cover(samples, size, title).save(str(path), "JPEG", quality=90, optimize=True)
+    cover = CoverPair(title, small_size=small_size, large_size=large_size)
+    cover.render(_SamplePeaks(samples), small_path, large_path)

@@ -96,15 +96,18 @@ def post_json(
     request_headers = {"Content-Type": "application/json", **headers}
     try:
         target = resolve_target(url, allow_private, _remaining(deadline, timeout_s))
-        with _client() as client, _exchange(
-            client,
-            "POST",
-            target,
-            deadline=deadline,
-            timeout_s=timeout_s,
-            headers=request_headers,
-            content=body,
-        ) as response:
+        with (
+            _client() as client,
+            _exchange(
+                client,
+                "POST",
+                target,
+                deadline=deadline,
+                timeout_s=timeout_s,
+                headers=request_headers,
+                content=body,
+            ) as response,
+        ):
             return response.status_code
     except httpx.TimeoutException:
         raise FetchFailed(f"timed out after {timeout_s:g} s") from None

@@ -1,13 +1,18 @@
-"""The dispatcher is only a wake-up call: the task row in the database is the truth."""
+"""The dispatcher is only a wake-up call: the task row in the database is the truth.
+
+A task is claimable from the moment its submit transaction commits; workers also poll, so a lost
+wake-up costs at most one poll interval and never a task.
+"""
 
 from typing import Protocol
 
 
 class Dispatcher(Protocol):
-    def enqueue(self, task_id: str) -> None:
-        """Move the task NOT_START → QUEUED and wake a worker."""
+    def wake(self, queue: str) -> None:
+        """Tell a worker serving `queue` ("cpu" / "gpu") that work is waiting."""
 
     def wait_for_work(self, timeout: float) -> None:
         """Block a worker until something was enqueued or `timeout` passed."""
 
-    def wake_all(self) -> None: ...
+    def wake_all(self) -> None:
+        """Release every waiting worker (shutdown)."""

@@ -3,10 +3,6 @@
 import threading
 from typing import Protocol
 
-from songforge.core.lifecycle import mark_queued
-from songforge.core.urls import UrlSigner
-from songforge.db.session import Database
-
 
 class Wakeups(Protocol):
     """A counting semaphore: threading.Semaphore, or multiprocessing's across processes."""
@@ -21,18 +17,12 @@ _WAKE_ALL = 256
 
 
 class LocalDispatcher:
-    def __init__(
-        self, db: Database, signer: UrlSigner, wakeups: Wakeups | None = None
-    ) -> None:
-        self._db = db
-        self._signer = signer
-        self._wakeups: Wakeups = (
-            wakeups if wakeups is not None else threading.Semaphore(0)
-        )
+    """Every local worker serves every queue, so a wake-up is one semaphore release whatever the queue."""
 
-    def enqueue(self, task_id: str) -> None:
-        with self._db.session() as session:
-            mark_queued(session, task_id, self._signer)
+    def __init__(self, wakeups: Wakeups | None = None) -> None:
+        self._wakeups: Wakeups = wakeups if wakeups is not None else threading.Semaphore(0)
+
+    def wake(self, queue: str) -> None:
         self._wakeups.release()
 
     def wait_for_work(self, timeout: float) -> None:

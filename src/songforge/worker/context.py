@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from songforge.core.lifecycle import ClipOutput, renew_lease
+from songforge.core.lifecycle import AttachedFile, ClipOutput
 from songforge.core.services import Services
+from songforge.core.work import ClaimedJob, keep_lease
 
 
 class JobFailed(Exception):
@@ -28,19 +29,8 @@ class LeaseLost(Exception):
 class JobResult:
     clips: list[ClipOutput] = field(default_factory=list)
     result: dict[str, Any] | None = None  # the lyrics object
-    # Columns to set on clips outside this task (e.g. the WAV file of an existing clip).
-    clip_patches: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-@dataclass
-class TaskSnapshot:
-    id: str
-    kind: str
-    account_id: str
-    params: dict[str, Any]
-    clip_ids: list[str]
-    clip_data: list[dict[str, Any]]
-    attempts: int
+    # Files rendered for clips outside this task (e.g. the WAV of an existing clip).
+    attachments: list[AttachedFile] = field(default_factory=list)
 
 
 class JobContext:
@@ -49,21 +39,21 @@ class JobContext:
     # Progress writes are throttled: the lease heartbeat also carries them.
     _MIN_PROGRESS_INTERVAL = 0.5
 
-    def __init__(self, services: Services, task: TaskSnapshot, worker_id: str) -> None:
+    def __init__(self, services: Services, job: ClaimedJob, worker_id: str) -> None:
         self.services = services
-        self.task = task
+        self.job = job
         self.worker_id = worker_id
         self._last_write = 0.0
         self._percent = 0
         self._lock = threading.Lock()
-        self._scratch = tempfile.TemporaryDirectory(prefix=f"songforge-{task.id[:8]}-")
+        self._scratch = tempfile.TemporaryDirectory(prefix=f"songforge-{job.task_id[:8]}-")
         self.workdir = Path(self._scratch.name)
         self.lost = False
 
     def progress(self, fraction: float, stage: str = "") -> None:
         """Engine progress (0–1) → task progress 1–99 %; raises LeaseLost when the job is not ours."""
         if self.lost:
-            raise LeaseLost(self.task.id)
+            raise LeaseLost(self.job.task_id)
         percent = max(1, min(99, int(fraction * 100)))
         with self._lock:
             self._percent = max(self._percent, percent)
@@ -76,18 +66,9 @@ class JobContext:
         with self._lock:
             percent = self._percent
             self._last_write = time.monotonic()
-        with self.services.db.session() as session:
-            ours = renew_lease(
-                session,
-                self.task.id,
-                self.worker_id,
-                self.services.settings.lease_seconds,
-                percent or None,
-                self.services.signer,
-            )
-        if not ours:
+        if not keep_lease(self.services, self.job.task_id, self.worker_id, percent or None):
             self.lost = True
-            raise LeaseLost(self.task.id)
+            raise LeaseLost(self.job.task_id)
 
     def close(self) -> None:
         self._scratch.cleanup()

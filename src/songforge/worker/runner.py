@@ -7,15 +7,10 @@ import threading
 import traceback
 import uuid
 
-import orjson
-from sqlalchemy import or_, select, update
-
-from songforge.core.clock import now
-from songforge.core.lifecycle import claim_task, complete_task, fail_task
+from songforge.core.jobs import job_kind
 from songforge.core.services import Services
-from songforge.core.status import TaskStatus
-from songforge.db.models import Clip, Task
-from songforge.worker.context import JobContext, JobFailed, JobResult, LeaseLost, TaskSnapshot
+from songforge.core.work import ClaimedJob, claim_next_job, fail_job, finish_job
+from songforge.worker.context import JobContext, JobFailed, JobResult, LeaseLost
 from songforge.worker.jobs import handler_for
 
 log = logging.getLogger("songforge.worker")
@@ -35,104 +30,50 @@ class JobRunner:
 
     def run_one(self) -> bool:
         """Claim and run one due job; False when nothing was claimable."""
-        task_id = self._claim_next()
-        if task_id is None:
+        job = claim_next_job(self.services, self.worker_id)
+        if job is None:
             return False
-        self._execute(task_id)
+        self._execute(job)
         return True
 
-    def _claim_next(self) -> str | None:
-        moment = now()
-        with self.services.db.session() as session:
-            candidates = session.execute(
-                select(Task.id)
-                .where(
-                    or_(
-                        (Task.status == TaskStatus.QUEUED) & (Task.next_run_at <= moment),
-                        (Task.status == TaskStatus.IN_PROGRESS) & (Task.lease_expires_at < moment),
-                    )
-                )
-                .order_by(Task.submit_time)
-                .limit(8)
-            ).scalars()
-            for task_id in candidates:
-                if claim_task(
-                    session, task_id, self.worker_id, self.services.settings.lease_seconds, self.services.signer
-                ):
-                    return task_id
-        return None
-
-    def _snapshot(self, task_id: str) -> TaskSnapshot:
-        with self.services.db.session() as session:
-            task = session.get(Task, task_id)
-            assert task is not None
-            clips = session.execute(
-                select(Clip.id, Clip.data_json).where(Clip.task_id == task_id).order_by(Clip.position)
-            ).all()
-            return TaskSnapshot(
-                id=task.id,
-                kind=task.kind,
-                account_id=task.account_id,
-                params=orjson.loads(task.params_json),
-                clip_ids=[clip.id for clip in clips],
-                clip_data=[orjson.loads(clip.data_json) for clip in clips],
-                attempts=task.attempts,
-            )
-
-    def _execute(self, task_id: str) -> None:
-        settings = self.services.settings
-        signer = self.services.signer
-        snapshot = self._snapshot(task_id)
-        if snapshot.attempts > settings.max_attempts:
-            with self.services.db.session() as session:
-                fail_task(
-                    session,
-                    task_id,
-                    f"the job was interrupted {snapshot.attempts - 1} times (worker restarts) and was given up",
-                    signer,
-                    error_type="interrupted",
-                    worker_id=self.worker_id,
-                )
+    def _execute(self, job: ClaimedJob) -> None:
+        if job.attempts > self.services.settings.max_attempts:
+            reason = f"the job was interrupted {job.attempts - 1} times (worker restarts) and was given up"
+            fail_job(self.services, job.task_id, reason, "interrupted", self.worker_id)
             return
-        context = JobContext(self.services, snapshot, self.worker_id)
+        context = JobContext(self.services, job, self.worker_id)
         with self._active_lock:
-            self.active[task_id] = context
+            self.active[job.task_id] = context
         try:
-            result = handler_for(snapshot.kind)(context)
+            kind = job_kind(job.kind)
+            result = handler_for(kind.name)(context, kind.params_from_stored(job.params))
             self._finish(context, result)
         except LeaseLost:
-            log.warning("task %s: lease lost (deadline passed or another worker took it)", task_id)
+            log.warning("task %s: lease lost (deadline passed or another worker took it)", job.task_id)
         except JobFailed as failure:
-            self._fail(task_id, failure.reason, failure.error_type)
+            fail_job(self.services, job.task_id, failure.reason, failure.error_type, self.worker_id)
         except MemoryError:
-            self._fail(task_id, "the job ran out of memory", "out_of_memory")
-        except Exception as error:  # a bug must fail one task, never the worker
-            log.error("task %s crashed:\n%s", task_id, traceback.format_exc())
-            self._fail(task_id, f"internal error: {type(error).__name__}: {error}"[:500], "internal_error")
+            fail_job(self.services, job.task_id, "the job ran out of memory", "out_of_memory", self.worker_id)
+        except Exception:  # a bug must fail one task, never the worker; its text stays in the log
+            log.error("task %s crashed:\n%s", job.task_id, traceback.format_exc())
+            reason = "internal error: the job failed unexpectedly; the operator's log has the details"
+            fail_job(self.services, job.task_id, reason, "internal_error", self.worker_id)
         finally:
             with self._active_lock:
-                self.active.pop(task_id, None)
+                self.active.pop(job.task_id, None)
             context.close()
 
     def _finish(self, context: JobContext, result: JobResult) -> None:
-        with self.services.db.session() as session:
-            done = complete_task(
-                session,
-                context.task.id,
-                self.worker_id,
-                self.services.signer,
-                clips=result.clips,
-                result=result.result,
-            )
-            if done:
-                for clip_id, columns in result.clip_patches.items():
-                    session.execute(update(Clip).where(Clip.id == clip_id).values(**columns))
+        done = finish_job(
+            self.services,
+            context.job.task_id,
+            self.worker_id,
+            clips=tuple(result.clips),
+            attachments=tuple(result.attachments),
+            result=result.result,
+        )
         if not done:
-            log.warning("task %s finished but is no longer ours; result discarded", context.task.id)
-
-    def _fail(self, task_id: str, reason: str, error_type: str) -> None:
-        with self.services.db.session() as session:
-            fail_task(session, task_id, reason, self.services.signer, error_type=error_type, worker_id=self.worker_id)
+            log.warning("task %s finished but is no longer ours; result discarded", context.job.task_id)
 
     def heartbeat_all(self) -> None:
         with self._active_lock:

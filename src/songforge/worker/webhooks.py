@@ -1,16 +1,7 @@
-"""Webhook delivery (Part A §13): sends the WebhookDelivery rows that the task state machine wrote.
+"""Webhook delivery (Part A §13): sends the rows of the outbox that the task state machine wrote.
 
-The rows are an outbox: core/lifecycle.py writes one in the same transaction as each status change, and
-this sender only delivers them. Everything it knows lives in those rows, so a restart loses nothing.
-
-How a row is sent exactly once per attempt, even with several senders on one database: a sender claims
-a due row with a compare-and-swap update that bumps ``attempts`` and pushes ``next_attempt_at`` past the
-send's time limit (a lease). Only one sender's update can match the old ``attempts``; a sender that dies
-mid-send leaves the row to be picked up again when the lease runs out. The result is written with the same
-compare-and-swap, so a late sender never overwrites a newer attempt.
-
-Per task, events arrive in order: a row is only due when no earlier row of the same task is still pending
-(sending or waiting to retry). A row that failed for good no longer holds the later ones back.
+Everything the sender knows lives in those rows (core/outbox.py: claiming, leases, per-task order), so a
+restart loses nothing; this module only signs, posts and decides what an answer means.
 """
 
 import hashlib
@@ -19,37 +10,29 @@ import logging
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-
-from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.orm import aliased
 
 from songforge.config import Settings
 from songforge.core.clock import now
-from songforge.db.models import ApiKey, WebhookDelivery
-from songforge.db.session import Database
+from songforge.core.outbox import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    DeliveryClaim,
+    DeliveryOutcome,
+    claim_due_deliveries,
+    record_delivery,
+)
+from songforge.core.services import Database
 from songforge.net import FetchFailed, UrlRefused, post_json
 
 log = logging.getLogger(__name__)
 
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 USER_AGENT = "songforge-webhooks/0.1"
-_MAX_ERROR_CHARS = 1000
 
 
 def sign_body(secret: str, body: bytes) -> str:
     """The X-Songforge-Signature value: ``sha256=`` + hex HMAC-SHA256 of the exact body bytes."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-@dataclass(frozen=True)
-class _Claim:
-    id: str
-    attempt: int  # the attempts value this sender wrote when it claimed the row
-    url: str
-    event: str
-    payload: str
-    secret: str | None
 
 
 class WebhookSender:
@@ -103,55 +86,15 @@ class WebhookSender:
                 list(pool.map(self._send, claims))
         return len(claims)
 
-    def _claim(self, limit: int) -> list[_Claim]:
-        moment = now()
-        row = WebhookDelivery
-        earlier = aliased(WebhookDelivery)
-        held_back = exists().where(
-            earlier.task_id == row.task_id,
-            earlier.state == PENDING,
-            or_(
-                earlier.created_at < row.created_at,
-                and_(earlier.created_at == row.created_at, earlier.id < row.id),
-            ),
+    def _claim(self, limit: int) -> list[DeliveryClaim]:
+        return claim_due_deliveries(
+            self.db, limit=limit, max_attempts=self.settings.webhook_max_attempts, lease_seconds=self.lease_seconds
         )
-        claims: list[_Claim] = []
-        with self.db.session() as session:
-            due = session.execute(
-                select(row.id, row.attempts, row.url, row.event, row.payload, row.api_key_id)
-                .where(row.state == PENDING, row.next_attempt_at <= moment, ~held_back)
-                .order_by(row.next_attempt_at, row.created_at)
-                .limit(limit)
-            ).all()
-            for delivery_id, attempts, url, event, payload, api_key_id in due:
-                if attempts >= self.settings.webhook_max_attempts:
-                    # Only after a sender died during the last attempt: nothing is left to try.
-                    session.execute(
-                        update(row)
-                        .where(row.id == delivery_id, row.state == PENDING, row.attempts == attempts)
-                        .values(
-                            state=FAILED,
-                            last_error=_clip(
-                                f"gave up after {attempts} attempts (the last one did not report back)"
-                            ),
-                        )
-                    )
-                    continue
-                taken = session.execute(
-                    update(row)
-                    .where(row.id == delivery_id, row.state == PENDING, row.attempts == attempts)
-                    .values(attempts=attempts + 1, next_attempt_at=moment + self.lease_seconds)
-                )
-                if taken.rowcount != 1:  # type: ignore[attr-defined]  # another sender was first
-                    continue
-                secret = session.scalar(select(ApiKey.webhook_secret).where(ApiKey.id == api_key_id))
-                claims.append(_Claim(delivery_id, attempts + 1, url, event, payload, secret))
-        return claims
 
-    def _send(self, claim: _Claim) -> None:
+    def _send(self, claim: DeliveryClaim) -> None:
         if claim.secret is None:
-            self._record(claim, status_code=None, error="the API key that created the task no longer exists",
-                         permanent=True)
+            error = "the API key that created the task no longer exists"
+            self._record(claim, status_code=None, error=error, permanent=True)
             return
         body = claim.payload.encode()
         headers = {
@@ -181,30 +124,19 @@ class WebhookSender:
             else:
                 self._record(claim, status_code=status, error=f"the receiver answered {status}")
 
-    def _record(self, claim: _Claim, *, status_code: int | None, error: str | None, permanent: bool = False) -> None:
-        moment = now()
-        row = WebhookDelivery
-        values: dict[str, object] = {"last_status_code": status_code}
+    def _record(
+        self, claim: DeliveryClaim, *, status_code: int | None, error: str | None, permanent: bool = False
+    ) -> None:
         if error is None:
-            values.update(state=DELIVERED, delivered_at=moment, last_error="")
+            outcome = DeliveryOutcome(DELIVERED, status_code, "")
         elif permanent or claim.attempt >= self.settings.webhook_max_attempts:
-            values.update(state=FAILED, last_error=_clip(error))
+            outcome = DeliveryOutcome(FAILED, status_code, error)
         else:
             delay = self.settings.webhook_backoff_seconds * 2 ** (claim.attempt - 1)
-            values.update(next_attempt_at=moment + delay * random.uniform(1.0, 1.1), last_error=_clip(error))
-        with self.db.session() as session:
-            result = session.execute(
-                update(row)
-                .where(row.id == claim.id, row.state == PENDING, row.attempts == claim.attempt)
-                .values(**values)
-            )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+            outcome = DeliveryOutcome(PENDING, status_code, error, retry_at=now() + delay * random.uniform(1.0, 1.1))
+        if not record_delivery(self.db, claim, outcome):
             log.warning("webhook %s: attempt %d outlived its lease; result not recorded", claim.id, claim.attempt)
         elif error is not None:
             log.info("webhook %s attempt %d to %s: %s", claim.id, claim.attempt, claim.url, error)
-        if error is None or values.get("state") == FAILED:
+        if outcome.state != PENDING:
             self.wake()  # the task's next event may be due now
-
-
-def _clip(text: str) -> str:
-    return text[:_MAX_ERROR_CHARS]

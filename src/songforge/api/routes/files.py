@@ -8,14 +8,13 @@ import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 from starlette.types import Receive, Scope, Send
 
 from songforge.api.errors import AuthError, TaskApiError
 from songforge.core.accounts import key_secret_from_header
+from songforge.core.files import account_of_clip
 from songforge.core.services import Services
 from songforge.core.urls import clip_id_of_blob
-from songforge.db.models import Clip
 
 router = APIRouter(tags=["files"])
 
@@ -82,6 +81,4 @@ def _owner_is_calling(services: Services, request: Request, clip_id: str) -> boo
         caller = request.app.state.authenticator.authenticate(authorization)
     except AuthError:  # an unknown key learns nothing more than "not found"
         return False
-    with services.db.read_engine.connect() as connection:
-        owner = connection.execute(select(Clip.account_id).where(Clip.id == clip_id)).scalar_one_or_none()
-    return owner == caller.account_id
+    return account_of_clip(services, clip_id) == caller.account_id

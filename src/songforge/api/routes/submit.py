@@ -2,21 +2,21 @@
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Depends, Request
 
 from songforge.api.auth import current_caller
 from songforge.api.errors import TaskApiError, invalid_request
-from songforge.api.submission import check_length, find_visible_clip, notify_hook_of, submit
 from songforge.api.schemas import ConcatSubmitRequest, LyricsSubmitRequest, MusicSubmitRequest
+from songforge.api.submission import check_length, notify_hook_of
+from songforge.core import jobs
 from songforge.core.accounts import Caller
 from songforge.core.clip_data import base_clip_data, family_for
-from songforge.core.jobs import KNOWN_MUSIC_TASKS, PENDING_MUSIC_MODES, JobKind
+from songforge.core.jobs import KNOWN_MUSIC_TASKS, PENDING_MUSIC_MODES, LyricsParams, StemParams
 from songforge.core.lifecycle import NewClip
 from songforge.core.models_catalog import accepted_mv_names, canonical_mv
 from songforge.core.services import Services
-from songforge.core.status import ClipStatus
-from songforge.engines.separation.stems import StemSet
+from songforge.core.stem_sets import StemSet
+from songforge.core.submission import find_visible_clip, require_complete, submit_task
 
 router = APIRouter(prefix="/suno/submit", tags=["submit"])
 
@@ -81,18 +81,17 @@ def submit_music(
 
 def _check_sources(services: Services, caller: Caller, body: MusicSubmitRequest, mode: str) -> None:
     """Validate the clips a mode names before saying it is not available (clear errors first)."""
-    with services.db.session() as session:
-        if mode in ("extend", "upload_extend", "infill"):
-            clip = find_visible_clip(session, caller, body.continue_clip_id, "continue_clip_id", body.task_id)
-            duration = clip.duration or 0.0
-            if mode != "infill" and body.continue_at is not None and duration and body.continue_at >= duration:
-                raise invalid_request(
-                    f"`continue_at` ({body.continue_at} s) must be less than the clip's duration ({duration} s)."
-                )
-        elif mode == "cover":
-            find_visible_clip(session, caller, body.cover_clip_id, "cover_clip_id", body.task_id)
-        elif mode == "artist_consistency":
-            find_visible_clip(session, caller, body.artist_clip_id, "artist_clip_id", None)
+    if mode in ("extend", "upload_extend", "infill"):
+        clip = find_visible_clip(services, caller, body.continue_clip_id, "continue_clip_id", body.task_id)
+        duration = clip.duration or 0.0
+        if mode != "infill" and body.continue_at is not None and duration and body.continue_at >= duration:
+            raise invalid_request(
+                f"`continue_at` ({body.continue_at} s) must be less than the clip's duration ({duration} s)."
+            )
+    elif mode == "cover":
+        find_visible_clip(services, caller, body.cover_clip_id, "cover_clip_id", body.task_id)
+    elif mode == "artist_consistency":
+        find_visible_clip(services, caller, body.artist_clip_id, "artist_clip_id", None)
 
 
 def _stem_set_of(body: MusicSubmitRequest) -> StemSet:
@@ -104,12 +103,10 @@ def _stem_set_of(body: MusicSubmitRequest) -> StemSet:
 
 def _submit_stems(services: Services, caller: Caller, body: MusicSubmitRequest, mv: str, notify_hook: str) -> str:
     stem_set = _stem_set_of(body)
-    with services.db.session() as session:
-        source = find_visible_clip(session, caller, body.continue_clip_id, "continue_clip_id", body.task_id)
-        if source.status != ClipStatus.COMPLETE or not source.master_key:
-            raise invalid_request(f"clip {source.id} is not complete yet; separate it once its task is SUCCESS.")
-        source_id = source.id
-        source_data = orjson.loads(source.data_json)
+    source = find_visible_clip(services, caller, body.continue_clip_id, "continue_clip_id", body.task_id)
+    require_complete(source, "separate it")
+    source_id = source.id
+    source_data = source.data
     source_title = source_data.get("title") or ""
     history = [
         {
@@ -145,15 +142,16 @@ def _submit_stems(services: Services, caller: Caller, body: MusicSubmitRequest, 
             title=title, family=family_for(mv), account_id=caller.account_id, batch_index=index, metadata=metadata
         )
         clips.append(NewClip(title=title, data=data))
-    kind = JobKind.GEN_STEM_TWO if stem_set is StemSet.TWO else JobKind.GEN_STEM_TWELVE
-    return submit(
+    kind = jobs.GEN_STEM_TWO if stem_set is StemSet.TWO else jobs.GEN_STEM_TWELVE
+    return submit_task(
         services,
         caller,
         kind,
+        StemParams(source_clip_id=source_id, stem_set=stem_set.value),
         request_body=_raw_body(body),
-        params={"source_clip_id": source_id, "stem_set": stem_set.value},
         notify_hook=notify_hook,
         clips=clips,
+        source_clip_id=source_id,
     )
 
 
@@ -166,12 +164,12 @@ def submit_lyrics(
     if not body.prompt.strip():
         raise invalid_request("`prompt` is empty: say what the song is about (prompt_empty).")
     check_length("prompt", body.prompt, services.settings.max_prompt_chars)
-    task_id = submit(
+    task_id = submit_task(
         services,
         caller,
-        JobKind.LYRICS,
+        jobs.LYRICS,
+        LyricsParams(prompt=body.prompt, seed=body.seed),
         request_body=_raw_body(body),
-        params={"prompt": body.prompt, "seed": body.seed},
         notify_hook=notify_hook_of(body),
         clips=[],
     )
@@ -184,10 +182,7 @@ def submit_concat(
 ) -> dict[str, Any]:
     """Join an extended (or infilled) clip with its history into the full song."""
     services = _services(request)
-    with services.db.session() as session:
-        clip = find_visible_clip(session, caller, body.clip_id, "clip_id", None)
-        metadata = orjson.loads(clip.data_json).get("metadata", {})
-    made_by = metadata.get("task") or metadata.get("type") or "gen"
+    made_by = find_visible_clip(services, caller, body.clip_id, "clip_id", None).made_by
     if made_by not in JOINABLE_TASKS:
         raise invalid_request(
             f"clip {body.clip_id} was made by `{made_by}`; only clips made by extend, upload_extend or infill "

@@ -12,13 +12,15 @@ from songforge.api.auth import current_caller
 from songforge.api.errors import TaskApiError, invalid_request
 from songforge.api.routes.submit import SUBMIT_RESPONSES
 from songforge.api.schemas import UploadUrlRequest
-from songforge.api.submission import check_length, notify_hook_of, submit
+from songforge.api.submission import check_length, notify_hook_of
+from songforge.core import jobs
 from songforge.core.accounts import Caller
 from songforge.core.clip_data import UPLOAD_FAMILY, base_clip_data
 from songforge.core.clock import new_id
-from songforge.core.jobs import JobKind
+from songforge.core.jobs import UploadParams
 from songforge.core.lifecycle import NewClip
 from songforge.core.services import Services
+from songforge.core.submission import submit_task
 from songforge.net import UrlRefused, describe_size, validate_url_syntax
 
 router = APIRouter(prefix="/suno/uploads", tags=["uploads"])
@@ -53,12 +55,12 @@ def upload_by_url(
         raise invalid_request(f"`url` is not usable: {error}") from error
     check_length("title", body.title, services.settings.max_title_chars)
     title = body.title or _title_from_name(unquote(urlsplit(url).path)) or "upload"
-    task_id = submit(
+    task_id = submit_task(
         services,
         caller,
-        JobKind.UPLOAD,
+        jobs.UPLOAD,
+        UploadParams(source="url", url=url),
         request_body=body.model_dump(exclude_unset=True),
-        params={"source": "url", "url": url},
         notify_hook=notify_hook_of(body),
         clips=[_upload_clip(caller, title)],
     )
@@ -85,12 +87,12 @@ def upload_file(
         raise invalid_request("the uploaded `file` is empty.")
     name = title or _title_from_name(file.filename or "") or "upload"
     try:
-        task_id = submit(
+        task_id = submit_task(
             services,
             caller,
-            JobKind.UPLOAD,
+            jobs.UPLOAD,
+            UploadParams(source="file", staged_blob=staged, filename=file.filename or ""),
             request_body={"filename": file.filename, "size": size, "title": title, "notify_hook": notify_hook},
-            params={"source": "file", "staged_blob": staged, "filename": file.filename or ""},
             notify_hook=hook,
             clips=[_upload_clip(caller, name)],
         )

@@ -22,7 +22,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pronouncing
 
@@ -35,9 +35,22 @@ SYLLABLE_RANGE = (6, 10)
 SECTIONS = ("Verse", "Chorus", "Verse 2", "Chorus", "Bridge", "Chorus")
 
 LANGUAGE_NAMES = {
-    "en": "english", "zh": "chinese", "ja": "japanese", "ko": "korean", "ru": "russian", "uk": "ukrainian",
-    "es": "spanish", "fr": "french", "de": "german", "pt": "portuguese", "it": "italian", "ar": "arabic",
-    "he": "hebrew", "el": "greek", "hi": "hindi", "th": "thai",
+    "en": "english",
+    "zh": "chinese",
+    "ja": "japanese",
+    "ko": "korean",
+    "ru": "russian",
+    "uk": "ukrainian",
+    "es": "spanish",
+    "fr": "french",
+    "de": "german",
+    "pt": "portuguese",
+    "it": "italian",
+    "ar": "arabic",
+    "he": "hebrew",
+    "el": "greek",
+    "hi": "hindi",
+    "th": "thai",
 }
 
 # Function words of Latin-script languages we can recognise (and leave out of echoed lyrics).
@@ -78,7 +91,7 @@ def write_lyrics(prompt: str, *, seed: int, language: str | None = None) -> Lyri
     _load_cmudict()
     prompt = unicodedata.normalize("NFC", " ".join(prompt.split()))
     code = _language_code(language) if language else detect_language(prompt)
-    rng = random.Random(f"songforge-lyrics:{seed}:{code}:{prompt}")
+    rng = random.Random(f"songforge-lyrics:{seed}:{code}:{prompt}")  # noqa: S311 - seeded: repeatable lyrics
     if code == "en":
         return _EnglishWriter(prompt, rng).write()
     if code == "zh":
@@ -157,7 +170,7 @@ def _language_tag(code: str) -> str:
 # -------------------------------------------------------------------------------------------- English
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lexicon() -> dict[str, frozenset[str]]:
     """Every word we may end a line on, with the parts of speech we use it as."""
     parts: dict[str, set[str]] = {}
@@ -176,13 +189,14 @@ def _lexicon() -> dict[str, frozenset[str]]:
     return {word: frozenset(pos) for word, pos in parts.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def rhyme_partners(word: str) -> tuple[str, ...]:
     """Words in our lexicon that rhyme with word per CMUdict, excluding the word and its own inflections."""
     lexicon = _lexicon()
     return tuple(
         sorted(
-            w for w in pronouncing.rhymes(word)
+            w
+            for w in pronouncing.rhymes(word)
             if w in lexicon and w != word and not w.startswith(word) and not word.startswith(w)
         )
     )
@@ -197,7 +211,7 @@ def syllables(word: str) -> int:
     _load_cmudict()
     phones = pronouncing.phones_for_word(word)
     if phones:
-        return pronouncing.syllable_count(phones[0])
+        return int(pronouncing.syllable_count(phones[0]))
     groups = re.findall(r"[aeiouy]+", word)
     count = len(groups) - (1 if word.endswith("e") and len(groups) > 1 and not word.endswith("le") else 0)
     return max(1, count)
@@ -224,11 +238,12 @@ class _EnglishWriter:
     def __init__(self, prompt: str, rng: random.Random) -> None:
         self.rng = rng
         tokens = [t.strip("'") for t in re.findall(r"[a-z][a-z']*", prompt.lower())]
-        tokens = [t for t in tokens if t][:MAX_PROMPT_WORDS * 2]
+        tokens = [t for t in tokens if t][: MAX_PROMPT_WORDS * 2]
         self.genre = next((vocab.GENRES[t] for t in tokens if t in vocab.GENRES), "pop")
         self.moods = list(dict.fromkeys(vocab.MOODS[t] for t in tokens if t in vocab.MOODS))
         content = [
-            t for t in tokens
+            t
+            for t in tokens
             if t not in vocab.STOPWORDS and t not in vocab.GENRES and t not in vocab.MOODS and len(t) > 2
         ][:MAX_PROMPT_WORDS]
         self.topics = list(dict.fromkeys(_singular(t) for t in content))
@@ -237,8 +252,10 @@ class _EnglishWriter:
         if not self.themes:
             fallback = ["heartbreak"] if "melancholic" in self.moods else ["night", "love", "dreams", "time", "road"]
             self.themes = sorted(rng.sample(fallback, k=min(2, len(fallback))))
-        theme_words = {pos: [w for name in self.themes for w in vocab.THEMES[name][key]]
-                       for pos, key in (("n", "nouns"), ("a", "adjectives"), ("v", "verbs"))}
+        theme_words = {
+            pos: [w for name in self.themes for w in vocab.THEMES[name][key]]
+            for pos, key in (("n", "nouns"), ("a", "adjectives"), ("v", "verbs"))
+        }
         self.theme_words = theme_words
         if not self.topics:
             self.topics = [rng.choice(theme_words["n"])]
@@ -280,7 +297,7 @@ class _EnglishWriter:
         pieces: list[str] = []
         last = 0
         for index, slot in enumerate(slots):
-            pieces.append(template[last:slot.start()])
+            pieces.append(template[last : slot.start()])
             kind = slot.group(1)
             if index == len(slots) - 1 and end_word is not None and kind in "nav":
                 word = end_word
@@ -362,7 +379,7 @@ def _chinese_topic(prompt: str) -> str:
     text = prompt
     for filler in sorted(vocab.ZH_FILLER, key=len, reverse=True):
         text = text.replace(filler, " ")
-    runs = re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]+", text)
+    runs: list[str] = re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]+", text)
     if not runs:
         runs = re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]+", prompt) or ["心"]
     run = max(runs, key=len)
@@ -376,11 +393,11 @@ def _write_chinese(prompt: str, rng: random.Random) -> Lyrics:
 
     def section(group: str, topic_lines: int) -> list[str]:
         lines = vocab.ZH_RHYME_GROUPS[group]
-        with_topic = [l for l in lines if "{t}" in l]
-        without = [l for l in lines if "{t}" not in l]
+        with_topic = [line for line in lines if "{t}" in line]
+        without = [line for line in lines if "{t}" not in line]
         chosen = rng.sample(with_topic, topic_lines) + rng.sample(without, 4 - topic_lines)
         rng.shuffle(chosen)
-        return [l.replace("{t}", topic) for l in chosen]
+        return [line.replace("{t}", topic) for line in chosen]
 
     bodies = {
         "Chorus": section(groups[0], 2),
@@ -472,7 +489,12 @@ def _write_from_prompt_phrases(prompt: str, code: str, rng: random.Random) -> Ly
         return [_capitalise(hook if i in hook_lines else run()) for i in range(4)]
 
     bodies = {"Verse": section(()), "Chorus": section((0, 2)), "Verse 2": section(()), "Bridge": section((3,))}
-    tags = [_genre_from_any(prompt), _language_tag(code), f"topic:{phrases[0].lower().rstrip(vocab.JA_PARTICLES)}", "lyrics:prompt-words"]
+    tags = [
+        _genre_from_any(prompt),
+        _language_tag(code),
+        f"topic:{phrases[0].lower().rstrip(vocab.JA_PARTICLES)}",
+        "lyrics:prompt-words",
+    ]
     return _assemble(bodies, _capitalise(hook), tags)
 
 

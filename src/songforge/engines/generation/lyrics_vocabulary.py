@@ -10,6 +10,9 @@ Template slots: {n} noun, {a} adjective, {v} verb, {T} the topic with its articl
 
 from __future__ import annotations
 
+# The tables are packed by hand, several entries a line; the formatter would put one a line.
+# fmt: off
+
 # Words a prompt uses to name a genre or mood rather than a topic.
 GENRES: dict[str, str] = {
     "pop": "pop", "rock": "rock", "jazz": "jazz", "blues": "blues", "folk": "folk", "country": "country",
@@ -155,7 +158,8 @@ THEMES: dict[str, dict[str, list[str]]] = {
 }
 
 # Shared imagery every song may use; also the pool rhyme partners are drawn from.
-NOUNS: list[str] = """light night fire rain heart sky road home sea star stone dream door time day line sign sound ground
+NOUNS: list[str] = """
+light night fire rain heart sky road home sea star stone dream door time day line sign sound ground
 town crown flame name rose snow shore song dawn moon tune storm floor room wall river morning window
 shadow street heat beat tide side ride pride blue glow gold soul world wind space place grace face
 fame chain train pain flight height kite rhyme chime mountain fountain ocean motion emotion devotion
@@ -166,13 +170,15 @@ glass grass dust trust gust border shoulder smile mile style island silence dist
 bird summer winter thunder wonder ember danger stranger angel candle shelter letter weather
 feather leather""".split()
 
-ADJECTIVES: list[str] = """bright free cold wild blue true new slow low high alive alone strong young lost gone near clear
+ADJECTIVES: list[str] = """
+bright free cold wild blue true new slow low high alive alone strong young lost gone near clear
 sweet deep warm kind real whole still far gold golden silver soft loud quiet broken open endless
 restless fearless tender electric gentle hollow heavy empty brave bold proud pure sure wrong long
 strange right tight light white dark green grey red fine divine shy dry fair rare bare aware late
 great safe""".split()
 
-VERBS: list[str] = """shine fly run fall stay go burn cry try rise breathe dance sing wait hide fade glow dream drift pray
+VERBS: list[str] = """
+shine fly run fall stay go burn cry try rise breathe dance sing wait hide fade glow dream drift pray
 break shake wake sleep stand call change climb fight play sail roam soar bloom grow flow turn learn
 move prove lose choose win begin believe leave grieve remember belong return heal feel kneel steal
 bleed lead need hold fold know show cross pass ride decide survive arrive drive strive thrive dive
@@ -303,7 +309,8 @@ ZH_RHYME_GROUPS: dict[str, list[str]] = {
 ZH_TITLE_SUFFIXES: list[str] = ["", "之歌", "谣", "的夜晚", "的远方"]
 # Phrases a Chinese prompt wraps around its topic ("写一首关于…的歌").
 ZH_FILLER: list[str] = [
-    "帮我", "请", "写一首", "写首", "一首", "关于", "有关", "的歌曲", "的歌", "歌曲", "歌词", "音乐", "风格", "主题", "我想要", "想要",
+    "帮我", "请", "写一首", "写首", "一首", "关于", "有关", "的歌曲",
+    "的歌", "歌曲", "歌词", "音乐", "风格", "主题", "我想要", "想要",
 ]
 
 # --- Latin-script languages we have no rhyme dictionary for: line templates around the prompt's own

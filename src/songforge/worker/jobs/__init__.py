@@ -1,29 +1,21 @@
-"""Job handlers by kind: each takes a JobContext and returns a JobResult."""
+"""Job handlers, looked up by kind name: `core/jobs.py` names each kind's module; the module's `run`
+takes the JobContext and the kind's typed parameters and returns a JobResult.
 
+Modules are imported on first use, so a worker that never separates never loads torch.
+"""
+
+import importlib
 from collections.abc import Callable
+from typing import Any
 
-from songforge.core.jobs import JobKind
+from songforge.core.jobs import job_kind
 from songforge.worker.context import JobContext, JobResult
 
-Handler = Callable[[JobContext], JobResult]
+Handler = Callable[[JobContext, Any], JobResult]
 
 
-def handler_for(kind: str) -> Handler:
-    # Imported lazily: a worker that never separates never loads torch.
-    if kind == JobKind.LYRICS:
-        from songforge.worker.jobs.lyrics import run_lyrics
-
-        return run_lyrics
-    if kind == JobKind.UPLOAD:
-        from songforge.worker.jobs.upload import run_upload
-
-        return run_upload
-    if kind == JobKind.WAV:
-        from songforge.worker.jobs.wav import run_wav
-
-        return run_wav
-    if kind in (JobKind.GEN_STEM_TWO, JobKind.GEN_STEM_TWELVE):
-        from songforge.worker.jobs.stems import run_stems
-
-        return run_stems
-    raise ValueError(f"unknown job kind {kind!r}")
+def handler_for(kind_name: str) -> Handler:
+    """The `run` function of the kind's handler module; KeyError for an unregistered kind."""
+    module = importlib.import_module(f"{__name__}.{job_kind(kind_name).handler_module}")
+    handler: Handler = module.run
+    return handler

@@ -2,22 +2,20 @@
 
 import zlib
 
+from songforge.core.jobs import LyricsParams
 from songforge.engines.generation.lyrics import write_lyrics
 from songforge.worker.context import JobContext, JobFailed, JobResult
 
 
-def run_lyrics(context: JobContext) -> JobResult:
-    prompt: str = context.task.params["prompt"]
-    seed = context.task.params.get("seed")
-    if seed is None:
-        seed = zlib.crc32(context.task.id.encode())
+def run(context: JobContext, params: LyricsParams) -> JobResult:
+    seed = params.seed if params.seed is not None else zlib.crc32(context.job.task_id.encode())
     try:
-        lyrics = write_lyrics(prompt, seed=int(seed))
+        lyrics = write_lyrics(params.prompt, seed=int(seed))
     except ValueError as error:
         raise JobFailed(str(error), error_type="invalid_prompt") from error
     return JobResult(
         result={
-            "id": context.task.id,
+            "id": context.job.task_id,
             "text": lyrics.text,
             "title": lyrics.title,
             "status": "complete",

@@ -2,20 +2,21 @@
 
 from pathlib import Path
 
+from songforge.core.jobs import UploadParams
+from songforge.core.lifecycle import ClipOutput
 from songforge.engines.audio import AudioDecodeError, decode_file
 from songforge.net import FetchFailed, UrlRefused, download_to_file
 from songforge.worker.context import JobContext, JobFailed, JobResult
-from songforge.worker.jobs.publish import publish_clip_audio
+from songforge.worker.publish import publish_clip_audio
 
 
-def run_upload(context: JobContext) -> JobResult:
+def run(context: JobContext, params: UploadParams) -> JobResult:
     settings = context.services.settings
-    params = context.task.params
     source = context.workdir / "source"
-    if params["source"] == "url":
+    if params.source == "url":
         try:
             fetched = download_to_file(
-                params["url"],
+                params.url,
                 source,
                 max_bytes=settings.max_upload_bytes,
                 timeout_s=settings.url_fetch_timeout_seconds,
@@ -26,21 +27,20 @@ def run_upload(context: JobContext) -> JobResult:
             raise JobFailed(f"could not download the audio: {error}", error_type="fetch_failed") from error
         filename = fetched.filename
     else:
-        source = context.services.blobs.local_path(params["staged_blob"])
-        filename = params.get("filename") or ""
+        source = context.services.blobs.local_path(params.staged_blob)
+        filename = params.filename
     context.progress(0.3, "decode")
     try:
         audio = decode_file(source, max_seconds=settings.max_audio_seconds)
     except AudioDecodeError as error:
         raise JobFailed(str(error), error_type="invalid_audio") from error
     context.progress(0.6, "encode")
-    clip_id = context.task.clip_ids[0]
-    data = context.task.clip_data[0]
+    clip_id = context.job.clip_ids[0]
+    data = context.job.clip_data[0]
     title = data.get("title") or Path(filename).stem or "upload"
-    published = publish_clip_audio(
-        context.services.blobs, context.workdir, clip_id, audio.samples, audio.sample_rate, title
-    )
+    files = publish_clip_audio(context.services.blobs, context.workdir, clip_id, audio.samples, audio.sample_rate, title)
     data["title"] = title
-    if params["source"] == "file":
-        context.services.blobs.delete(params["staged_blob"])
-    return JobResult(clips=[published.clip_output(clip_id, data)])
+    data["metadata"]["duration"] = files.duration
+    if params.source == "file":
+        context.services.blobs.delete(params.staged_blob)
+    return JobResult(clips=[ClipOutput(clip_id, data, files)])

@@ -1,0 +1,28 @@
+"""Files rendered on request for a finished clip (WAV now; MP4 later): answered at once, never awaited."""
+
+from songforge.core import jobs
+from songforge.core.accounts import Caller
+from songforge.core.jobs import WavParams
+from songforge.core.services import Services
+from songforge.core.submission import find_visible_clip, require_complete, submit_task
+
+
+def wav_of_clip(services: Services, caller: Caller, clip_id: str) -> str | None:
+    """The blob name of the clip's WAV when it is rendered; otherwise make sure a render is queued (one per
+    clip: an unfinished one is reused) and return None, meaning "ask again in a moment" (Part A §11)."""
+    clip = find_visible_clip(services, caller, clip_id, "clip_id", None)
+    if clip.wav_key:
+        return clip.wav_key
+    require_complete(clip, "ask for its WAV")
+    submit_task(
+        services,
+        caller,
+        jobs.WAV,
+        WavParams(clip_id=clip.id),
+        request_body={"clip_id": clip.id},
+        notify_hook="",
+        clips=[],
+        source_clip_id=clip.id,
+        reuse_unfinished=True,
+    )
+    return None
