@@ -37,10 +37,9 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(HERE))
 
 import testset
-
 from songforge.engines.separation import SeparationOptions, StemSet, separate
-from songforge.engines.separation.dsp.stft import istft, stft
 from songforge.engines.separation.stems import TWELVE_STEMS, TWO_STEMS
+from songforge.engines.separation.stft import istft, stft
 
 EPS = 1e-7
 RESULTS = HERE / "results" / "separation.json"
@@ -58,7 +57,8 @@ def sdr(ref: np.ndarray, est: np.ndarray) -> float:
     ref = ref.astype(np.float64)
     num = float(np.sum(ref**2))
     den = float(np.sum((ref - est) ** 2))
-    return 10 * np.log10((num + EPS) / (den + EPS))
+    value: float = float(10 * np.log10((num + EPS) / (den + EPS)))
+    return value
 
 
 def si_sdr(ref: np.ndarray, est: np.ndarray) -> float:
@@ -66,7 +66,8 @@ def si_sdr(ref: np.ndarray, est: np.ndarray) -> float:
     est = est.astype(np.float64).ravel()
     alpha = float(np.dot(est, ref)) / (float(np.dot(ref, ref)) + EPS)
     target = alpha * ref
-    return 10 * np.log10((float(np.sum(target**2)) + EPS) / (float(np.sum((target - est) ** 2)) + EPS))
+    value: float = float(10 * np.log10((float(np.sum(target**2)) + EPS) / (float(np.sum((target - est) ** 2)) + EPS)))
+    return value
 
 
 def irm_estimates(mix: np.ndarray, refs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -94,7 +95,7 @@ def stem_scores(mix: np.ndarray, refs: dict[str, np.ndarray], ests: dict[str, np
 def aggregate(per_song: list[dict[str, dict]]) -> dict[str, dict]:
     out = {}
     for k in per_song[0]:
-        entry = {}
+        entry: dict[str, float | list[float]] = {}
         for metric in per_song[0][k]:
             vals = [s[k][metric] for s in per_song]
             entry[metric] = round(float(np.mean(vals)), 2)
@@ -233,7 +234,9 @@ def main(argv: list[str] | None = None) -> dict:
         t_twelve += time.perf_counter() - t
         est = {s.name: np.asarray(s.audio) for s in twelve}
         total = sum(est.values())
-        residuals.append(10 * np.log10((np.sum((total - mix).astype(np.float64) ** 2) + 1e-30) / np.sum(mix.astype(np.float64) ** 2)))
+        residuals.append(
+            10 * np.log10((np.sum((total - mix).astype(np.float64) ** 2) + 1e-30) / np.sum(mix.astype(np.float64) ** 2))
+        )
         methods = {s.name: s.method for s in twelve}
         twelve_scores.append(stem_scores(mix, song.stems, est))
 
@@ -242,10 +245,13 @@ def main(argv: list[str] | None = None) -> dict:
             ref = ref_fn(mix, sr)
             t_ref += time.perf_counter() - t
             ref_scores.append(
-                {"Vocals": {"sdr": sdr(vocals_all, ref["vocals"])}, "Instrumental": {"sdr": sdr(two_refs["Instrumental"], ref["accompaniment"])}}
+                {
+                    "Vocals": {"sdr": sdr(vocals_all, ref["vocals"])},
+                    "Instrumental": {"sdr": sdr(two_refs["Instrumental"], ref["accompaniment"])},
+                }
             )
 
-    assert [s for s in TWO_STEMS] == list(two_scores[0])
+    assert list(TWO_STEMS) == list(two_scores[0])
     report["two"] = {"per_stem": aggregate(two_scores), "rtf": round(t_two / total_seconds, 3)}
     report["twelve"] = {
         "per_stem": aggregate(twelve_scores),

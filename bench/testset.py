@@ -19,10 +19,13 @@ stems. Rendered songs are cached under bench/.cache/ (float16 stems; the mix is 
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +39,9 @@ from songforge.engines.separation.dsp.render import (
     SoundFontRenderer,
 )
 from songforge.engines.separation.stems import TWELVE_STEMS
+
+if TYPE_CHECKING:
+    import parselmouth
 
 SAMPLE_RATE = 44100
 CACHE_DIR = ROOT / "bench" / ".cache"
@@ -83,9 +89,38 @@ PROGRESSIONS = ((0, 4, 5, 3), (5, 3, 0, 4), (0, 5, 3, 4), (1, 4, 0, 5), (0, 3, 4
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 MINOR = (0, 2, 3, 5, 7, 8, 10)
 LYRIC_WORDS = (
-    "love", "heart", "night", "fire", "light", "dream", "rain", "home", "stay", "run", "time", "sky",
-    "hold", "me", "now", "you", "and", "I", "we", "go", "down", "the", "road", "shine", "free", "say",
-    "my", "name", "all", "way", "call", "soul",
+    "love",
+    "heart",
+    "night",
+    "fire",
+    "light",
+    "dream",
+    "rain",
+    "home",
+    "stay",
+    "run",
+    "time",
+    "sky",
+    "hold",
+    "me",
+    "now",
+    "you",
+    "and",
+    "I",
+    "we",
+    "go",
+    "down",
+    "the",
+    "road",
+    "shine",
+    "free",
+    "say",
+    "my",
+    "name",
+    "all",
+    "way",
+    "call",
+    "soul",
 )
 
 
@@ -218,7 +253,8 @@ class _Composer:
                     scale_pcs = [(self.key + s) % 12 for s in self.scale]
                     cands += [p for p in range(low, high + 1) if p % 12 in scale_pcs and rng.random() < 0.3]
                     if prev is not None:
-                        cands = sorted(cands, key=lambda p: abs(p - prev))[:4]
+                        last: int = prev
+                        cands = sorted(cands, key=lambda p: abs(p - last))[:4]
                     p = int(rng.choice(cands))
                     prev = p
                     notes.append(Note(self.t(b, beat), self.t(b, beat + dur) - 0.03, p, int(rng.integers(80, 105))))
@@ -287,16 +323,23 @@ class _Singer:
 
         self.call = call
         self.synth = call("Create SpeechSynthesizer", language, voice)
-        self._words: dict[str, object] = {}
+        self._words: dict[str, parselmouth.Sound] = {}
 
-    def _word(self, word: str):
+    def _word(self, word: str) -> parselmouth.Sound:
         if word not in self._words:
             _tg, snd = self.call(self.synth, "To Sound", word, "yes")
             x = snd.values[0]
             idx = np.flatnonzero(np.abs(x) > 0.02 * np.max(np.abs(x)))
             if len(idx):
-                snd = self.call(snd, "Extract part", float(idx[0] / snd.sampling_frequency) - 0.01,
-                                float(idx[-1] / snd.sampling_frequency) + 0.01, "rectangular", 1.0, "no")
+                snd = self.call(
+                    snd,
+                    "Extract part",
+                    float(idx[0] / snd.sampling_frequency) - 0.01,
+                    float(idx[-1] / snd.sampling_frequency) + 0.01,
+                    "rectangular",
+                    1.0,
+                    "no",
+                )
             self._words[word] = snd
         return self._words[word]
 
@@ -317,7 +360,7 @@ class _Singer:
         call(dt, "Add point", 0.0, max(0.3, duration / d))
         call([dt, man], "Replace duration tier")
         out = call(man, "Get resynthesis (overlap-add)")
-        y = out.values[0].astype(np.float32)
+        y: np.ndarray = out.values[0].astype(np.float32)
         sr = int(out.sampling_frequency)
         if sr != SAMPLE_RATE:
             from scipy.signal import resample_poly
@@ -377,7 +420,7 @@ def render_song(seed: int, seconds: float, soundfont: str = DEBIAN_FLUIDR3) -> S
     add_inst("Drums", comp.drums(), 0, is_drum=True)
     for fam in ("Bass", "Guitar", "Keyboard", "Strings", "Brass", "Woodwinds", "Percussion", "Synth", "FX"):
         prog = int(rng.choice(TEST_PROGRAMS[fam]))
-        notes = {
+        makers: dict[str, Callable[[], list[Note]]] = {
             "Bass": comp.bass,
             "Guitar": comp.guitar,
             "Keyboard": comp.keyboard,
@@ -385,9 +428,10 @@ def render_song(seed: int, seconds: float, soundfont: str = DEBIAN_FLUIDR3) -> S
             "Brass": comp.brass,
             "Woodwinds": comp.woodwinds,
             "Percussion": comp.percussion,
-            "Synth": lambda prog=prog: comp.synth(prog),
+            "Synth": functools.partial(comp.synth, prog),
             "FX": comp.fx,
-        }[fam]()
+        }
+        notes = makers[fam]()
         add_inst(fam, notes, prog)
 
     # --- vocals
@@ -424,8 +468,8 @@ def render_song(seed: int, seconds: float, soundfont: str = DEBIAN_FLUIDR3) -> S
         target = ref * 10 ** ((LEVELS_DB[name] + rng.uniform(-2, 2)) / 20)
         st *= np.float32(target / _rms(st))
     mix = sum(stems.values())
-    g = np.float32(0.9 / max(1e-9, float(np.max(np.abs(mix)))))
-    stems = {k: (stems[k] * g).astype(np.float32) for k in TWELVE_STEMS}
+    master_gain = np.float32(0.9 / max(1e-9, float(np.max(np.abs(mix)))))
+    stems = {k: (stems[k] * master_gain).astype(np.float32) for k in TWELVE_STEMS}
     meta = {
         "seed": seed,
         "seconds": seconds,
@@ -457,15 +501,20 @@ def load_song(seed: int, seconds: float, cache_dir: Path | None = CACHE_DIR) -> 
 
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(
-            tmp, meta=json.dumps(song.meta), **{f"stem{i}": song.stems[nm].astype(np.float16) for i, nm in enumerate(TWELVE_STEMS)}
-        )
+        # Any-typed values: numpy's stub can't tell these names apart from savez_compressed's allow_pickle.
+        arrays: dict[str, Any] = {
+            "meta": json.dumps(song.meta),
+            **{f"stem{i}": song.stems[nm].astype(np.float16) for i, nm in enumerate(TWELVE_STEMS)},
+        }
+        np.savez_compressed(tmp, **arrays)
         os.replace(tmp, path)
         song = load_song(seed, seconds, cache_dir)  # the same float16-rounded stems every time
     return song
 
 
-def build_testset(n_songs: int = 4, seconds: float = 30.0, base_seed: int = 1000, cache_dir: Path | None = CACHE_DIR) -> list[Song]:
+def build_testset(
+    n_songs: int = 4, seconds: float = 30.0, base_seed: int = 1000, cache_dir: Path | None = CACHE_DIR
+) -> list[Song]:
     return [load_song(base_seed + i, seconds, cache_dir) for i in range(n_songs)]
 
 

@@ -1,7 +1,7 @@
 """`songforge serve | worker | keys | separate | doctor | db upgrade`."""
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,15 +32,15 @@ def _ensure_admin_key(settings: Settings) -> None:
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Interface to listen on.")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
-    job_threads: Annotated[Optional[int], typer.Option(help="Worker threads (0: API only, no jobs here).")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    job_threads: Annotated[int | None, typer.Option(help="Worker threads (0: API only, no jobs here).")] = None,
     processes: Annotated[
-        Optional[int], typer.Option(help="HTTP processes; above 1, jobs run in one extra worker process (Linux).")
+        int | None, typer.Option(help="HTTP processes; above 1, jobs run in one extra worker process (Linux).")
     ] = None,
 ) -> None:
     """Start the HTTP API (and the embedded workers) on http://127.0.0.1:8000 by default."""
-    overrides = {
+    overrides: dict[str, Any] = {
         key: value
         for key, value in {"host": host, "port": port, "workers": job_threads, "http_processes": processes}.items()
         if value is not None
@@ -82,9 +82,9 @@ def worker(
 def keys_create(
     name: Annotated[str, typer.Option(help="A name for the key (and its new account).")],
     credits: Annotated[float, typer.Option(help="Credits granted to the new account.")] = 0.0,
-    account: Annotated[Optional[str], typer.Option(help="Add the key to this existing account id instead.")] = None,
-    rate_limit: Annotated[Optional[str], typer.Option(help='Per-key rate limit, e.g. "60/minute".')] = None,
-    max_concurrent: Annotated[Optional[int], typer.Option(help="Per-key unfinished-task limit.")] = None,
+    account: Annotated[str | None, typer.Option(help="Add the key to this existing account id instead.")] = None,
+    rate_limit: Annotated[str | None, typer.Option(help='Per-key rate limit, e.g. "60/minute".')] = None,
+    max_concurrent: Annotated[int | None, typer.Option(help="Per-key unfinished-task limit.")] = None,
 ) -> None:
     """Create an API key; prints the key (sk-…) once, on its own line. Only its hash is stored."""
     from songforge.core.admin import create_key
@@ -170,7 +170,7 @@ def separate(
 ) -> None:
     """Split a file into stems: writes vocals.wav, instrumental.wav, … at the input's sample rate."""
     from songforge.cli_separate import separate_file
-    from songforge.engines.separation import StemSet
+    from songforge.core.stem_sets import StemSet
 
     if stems not in ("two", "twelve"):
         raise typer.BadParameter("--stems must be two or twelve")

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         return self.data_dir / "blobs"
 
     @cached_property
+    def scratch_dir(self) -> Path:
+        """Jobs' working files; beside the blobs, so publishing a finished file is a link, not a copy."""
+        return self.data_dir / "scratch"
+
+    @cached_property
     def resolved_model_dir(self) -> Path:
         return self.model_dir or self.data_dir / "models"
 

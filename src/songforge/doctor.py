@@ -33,7 +33,7 @@ def _database(settings: Settings) -> Check:
 
     try:
         revision, head = schema_revision(settings)
-    except Exception as error:  # doctor reports, it does not crash
+    except Exception as error:  # noqa: BLE001 - doctor reports, it does not crash
         return Check("database", False, f"{settings.resolved_database_url}: {error}")
     state = "up to date" if revision == head else f"at {revision}, head {head} (runs on next start)"
     return Check("database", True, f"{settings.resolved_database_url.split('@')[-1]} — schema {state}")
@@ -65,7 +65,7 @@ def _ffmpeg() -> Check:
 def _has_encoder(av_module: object, name: str) -> bool:
     try:
         av_module.codec.Codec(name, "w")  # type: ignore[attr-defined]
-    except Exception:
+    except Exception:  # noqa: BLE001 - PyAV raises several kinds for "no such encoder"
         return False
     return True
 

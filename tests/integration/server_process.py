@@ -20,12 +20,24 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, port: int | None = None, **env: str) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        *,
+        command: list[str] | None = None,
+        environment: dict[str, str] | None = None,
+        **env: str,
+    ) -> None:
+        """`env`: SONGFORGE_* settings of this server. `command` and `environment`: how to run songforge
+        (default: this venv's `songforge` in this process's environment; a benchmark of another source tree
+        runs `python -m songforge.cli` with that tree on PYTHONPATH)."""
         self.data_dir = data_dir
+        self.command = command or [SONGFORGE]
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {
-            **os.environ,
+            **(environment if environment is not None else os.environ),
             "SONGFORGE_DATA_DIR": str(data_dir),
             "SONGFORGE_PORT": str(self.port),
             **env,
@@ -40,7 +52,7 @@ class ServerProcess:
         stdout_path = self.data_dir.parent / f"stdout-{self.port}-{time.monotonic_ns()}.txt"
         self._stdout_path = stdout_path
         self.process = subprocess.Popen(
-            [SONGFORGE, "serve", "--port", str(self.port)],
+            [*self.command, "serve", "--port", str(self.port)],
             env=self.env,
             stdout=stdout_path.open("w"),
             stderr=log,
@@ -78,4 +90,4 @@ class ServerProcess:
                 self.process.wait(5)
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([SONGFORGE, *args], env=self.env, capture_output=True, text=True, timeout=60)
+        return subprocess.run([*self.command, *args], env=self.env, capture_output=True, text=True, timeout=60)

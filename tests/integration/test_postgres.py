@@ -31,9 +31,9 @@ from songforge.core.accounts import Caller, create_account, find_caller, issue_k
 from songforge.core.errors import CoreError
 from songforge.core.jobs import LyricsParams
 from songforge.core.lifecycle import claim_task
-from songforge.core.submission import submit_task
 from songforge.core.services import Services, build_services
-from songforge.db.migrate import alembic_config, upgrade_database
+from songforge.core.submission import submit_task
+from songforge.db.migrate import alembic_config
 from songforge.db.models import Account, LedgerEntry, Task, WebhookDelivery
 from songforge.db.session import Database
 from tests.conftest import auth, test_settings, upload_wav, wait_for_task, write_wav
@@ -121,7 +121,7 @@ def sql(url: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
     """A query through a plain psycopg connection: what is really in PostgreSQL, not what the app says."""
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as connection:
-        return connection.execute(query, params).fetchall()  # type: ignore[arg-type]
+        return connection.execute(query, params).fetchall()
 
 
 def head_revision() -> str:
@@ -163,7 +163,7 @@ def test_migrations_apply_on_start_and_a_second_start_is_a_no_op(pg_server: Serv
     url = server.env["SONGFORGE_DATABASE_URL"]
     public = sql(url, "select table_name from information_schema.tables where table_schema = 'public'")
     tables = {name for (name,) in public}
-    assert SONGFORGE_TABLES <= tables, f"missing tables: {SONGFORGE_TABLES - tables}"
+    assert tables >= SONGFORGE_TABLES, f"missing tables: {SONGFORGE_TABLES - tables}"
     assert sql(url, "select version_num from alembic_version") == [(head_revision(),)]
     assert server.admin_key and server.admin_key.startswith("sk-"), "the first start must print the admin key"
     assert sql(url, "select count(*) from accounts where is_admin") == [(1,)]
@@ -418,7 +418,7 @@ def test_concurrent_lyrics_submits_never_overdraw(pg_client: TestClient) -> None
     balance, ledger = account_state(services, key)
     assert balance == 0
     charges = [(task_id, amount, after) for kind, task_id, amount, after in ledger if kind == "charge"]
-    assert sorted(task_id for task_id, _, _ in charges) == sorted(accepted)
+    assert sorted(str(task_id) for task_id, _, _ in charges) == sorted(accepted)
     assert {amount for _, amount, _ in charges} == {-LYRICS_PRICE}
     assert sorted(after for _, _, after in charges) == [n * LYRICS_PRICE for n in range(5)]
     assert [kind for kind, *_ in ledger].count("refund") == 0

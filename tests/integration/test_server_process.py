@@ -32,7 +32,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server API)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 status = 500 if len(receiver.requests) < receiver.fail_first else 200
                 receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body, status))
@@ -57,7 +57,7 @@ class FileServer:
         payload = path.read_bytes()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "audio/wav")
                 self.send_header("Content-Length", str(len(payload)))
@@ -91,7 +91,7 @@ def poll(server: ServerProcess, key: str, task_id: str, until: tuple[str, ...], 
     while time.monotonic() < deadline:
         response = httpx.get(f"{server.base_url}/suno/fetch/{task_id}", headers={"Authorization": f"Bearer {key}"})
         assert response.status_code == 200, response.text
-        task = response.json()["data"]
+        task: dict[str, Any] = response.json()["data"]
         if task["status"] in until:
             return task
         time.sleep(0.1)
@@ -101,7 +101,8 @@ def poll(server: ServerProcess, key: str, task_id: str, until: tuple[str, ...], 
 def submit(server: ServerProcess, key: str, path: str, body: dict[str, Any]) -> str:
     response = httpx.post(f"{server.base_url}{path}", json=body, headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 200, response.text
-    return response.json()["data"]
+    task_id: str = response.json()["data"]
+    return task_id
 
 
 def test_user_path_upload_wav_lyrics(server: ServerProcess, tmp_path: Path) -> None:
@@ -135,7 +136,9 @@ def test_user_path_upload_wav_lyrics(server: ServerProcess, tmp_path: Path) -> N
     samples, rate = soundfile.read(io.BytesIO(wav.content))
     assert rate == 48000 and abs(len(samples) / rate - 4.0) < 0.01
 
-    lyrics = poll(server, key, submit(server, key, "/suno/submit/lyrics", {"prompt": "rain on the city"}), ("SUCCESS", "FAILURE"))
+    lyrics = poll(
+        server, key, submit(server, key, "/suno/submit/lyrics", {"prompt": "rain on the city"}), ("SUCCESS", "FAILURE")
+    )
     assert lyrics["status"] == "SUCCESS", lyrics["fail_reason"]
     assert "[Verse" in lyrics["data"]["text"] and lyrics["data"]["title"]
 

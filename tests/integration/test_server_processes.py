@@ -55,59 +55,37 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
     yield from _started(tmp_path / "data")
 
 
-def _fresh_get(
-    server: ServerProcess, path: str, key: str | None = None
-) -> httpx.Response:
+def _fresh_get(server: ServerProcess, path: str, key: str | None = None) -> httpx.Response:
     """One request on a new connection: the kernel picks the serving process per connection."""
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     with httpx.Client(base_url=server.base_url, headers=headers, timeout=30) as client:
         return client.get(path)
 
 
-def test_jobs_submitted_to_any_process_run_in_the_worker_process(
-    shared_server: ServerProcess, tmp_path: Path
-) -> None:
+def test_jobs_submitted_to_any_process_run_in_the_worker_process(shared_server: ServerProcess, tmp_path: Path) -> None:
     assert shared_server.admin_key
     headers = {"Authorization": f"Bearer {shared_server.admin_key}"}
     ids = []
     for index in range(4):
-        with httpx.Client(
-            base_url=shared_server.base_url, headers=headers, timeout=30
-        ) as client:
-            ids.append(
-                client.post(
-                    "/suno/submit/lyrics", json={"prompt": f"harbour lights {index}"}
-                ).json()["data"]
-            )
+        with httpx.Client(base_url=shared_server.base_url, headers=headers, timeout=30) as client:
+            ids.append(client.post("/suno/submit/lyrics", json={"prompt": f"harbour lights {index}"}).json()["data"])
     sample = write_wav(tmp_path / "take.wav", seconds=1.0)
     with (
-        httpx.Client(
-            base_url=shared_server.base_url, headers=headers, timeout=30
-        ) as client,
+        httpx.Client(base_url=shared_server.base_url, headers=headers, timeout=30) as client,
         sample.open("rb") as handle,
     ):
-        ids.append(
-            client.post(
-                "/suno/uploads/audio", files={"file": ("take.wav", handle)}
-            ).json()["data"]
-        )
+        ids.append(client.post("/suno/uploads/audio", files={"file": ("take.wav", handle)}).json()["data"])
     deadline = time.monotonic() + 120
     tasks: list[dict] = []
     while time.monotonic() < deadline:
-        with httpx.Client(
-            base_url=shared_server.base_url, headers=headers, timeout=30
-        ) as client:
+        with httpx.Client(base_url=shared_server.base_url, headers=headers, timeout=30) as client:
             tasks = client.post("/suno/fetch", json={"ids": ids}).json()["data"]
         if all(task["status"] in ("SUCCESS", "FAILURE") for task in tasks):
             break
         time.sleep(0.2)
-    assert [task["status"] for task in tasks] == ["SUCCESS"] * 5, [
-        task.get("fail_reason") for task in tasks
-    ]
+    assert [task["status"] for task in tasks] == ["SUCCESS"] * 5, [task.get("fail_reason") for task in tasks]
     audio_url = tasks[-1]["data"][0]["audio_url"]
-    assert httpx.get(audio_url, timeout=30).status_code == 200, (
-        "a file URL signed by one process works on all"
-    )
+    assert httpx.get(audio_url, timeout=30).status_code == 200, "a file URL signed by one process works on all"
 
 
 def test_rate_limit_and_metrics_span_the_processes(
@@ -125,14 +103,10 @@ def test_rate_limit_and_metrics_span_the_processes(
     )
     key = next(line for line in created.stdout.splitlines() if line.startswith("sk-"))
     statuses = [
-        _fresh_get(
-            shared_server, "/suno/fetch/00000000-0000-4000-8000-000000000000", key
-        ).status_code
+        _fresh_get(shared_server, "/suno/fetch/00000000-0000-4000-8000-000000000000", key).status_code
         for _ in range(12)
     ]
-    assert statuses.count(429) == 7, (
-        f"one 5/minute limit for the key across processes, got {statuses}"
-    )
+    assert statuses.count(429) == 7, f"one 5/minute limit for the key across processes, got {statuses}"
 
     for _ in range(30):
         assert _fresh_get(shared_server, "/healthz").status_code == 200
@@ -146,12 +120,8 @@ def test_rate_limit_and_metrics_span_the_processes(
     assert total >= 30, f"a scrape counts the requests of every process:\n{healthz}"
 
 
-def test_a_second_server_on_the_same_port_refuses_to_start(
-    shared_server: ServerProcess, tmp_path: Path
-) -> None:
-    second = ServerProcess(
-        tmp_path / "other-data", port=shared_server.port, SONGFORGE_HTTP_PROCESSES="2"
-    )
+def test_a_second_server_on_the_same_port_refuses_to_start(shared_server: ServerProcess, tmp_path: Path) -> None:
+    second = ServerProcess(tmp_path / "other-data", port=shared_server.port, SONGFORGE_HTTP_PROCESSES="2")
     (tmp_path / "other-data").mkdir()
     refused = subprocess.run(
         [SONGFORGE, "serve", "--port", str(shared_server.port)],

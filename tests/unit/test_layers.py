@@ -45,7 +45,9 @@ def imported_names(path: Path, *, top_level_only: bool) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             for alias in node.names:
                 candidate = f"{base}.{alias.name}"
                 names.add(candidate if candidate in MODULES else base)
@@ -82,6 +84,15 @@ def test_the_api_and_core_import_no_engine(name: str) -> None:
     if name == "songforge.api.app":  # the app factory starts the embedded worker pool, which loads engines lazily
         offending = [i for i in offending if i != "songforge.worker.pool"]
     assert not offending, f"{name} imports {offending}"
+
+
+@pytest.mark.parametrize("name", under("songforge.engines"))
+def test_engines_know_nothing_of_tasks_http_or_sql(name: str) -> None:
+    """Engines are libraries of arrays: from songforge they use other engines and core's pure vocabulary only."""
+    allowed = ("songforge.engines", "songforge.core.stem_sets")
+    own = sorted(i for i in imports_of(name) if reaches(i, "songforge") and not any(reaches(i, a) for a in allowed))
+    foreign = sorted(i for i in imports_of(name) if any(reaches(i, x) for x in ("sqlalchemy", "fastapi", "starlette")))
+    assert not own and not foreign, f"{name} imports {own + foreign}"
 
 
 def test_no_import_cycles() -> None:

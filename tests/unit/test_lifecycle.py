@@ -4,7 +4,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from songforge.config import Settings, credits_to_micros
 from songforge.core.accounts import Caller, create_account, find_caller, issue_key
@@ -38,7 +38,10 @@ def _balance(services: Services, caller: Caller) -> int:
 
 def _stored(services: Services, task_id: str) -> dict[str, object]:
     with services.db.session() as session:
-        return orjson.loads(session.execute(select(Task.wire_json).where(Task.id == task_id)).scalar_one())
+        stored: dict[str, object] = orjson.loads(
+            session.execute(select(Task.wire_json).where(Task.id == task_id)).scalar_one()
+        )
+        return stored
 
 
 def test_price_is_reserved_and_refunded_exactly_once(services: Services) -> None:
@@ -98,7 +101,7 @@ def test_deadline_fails_the_task_with_a_clear_reason(services: Services) -> None
     caller = _caller(services, 1.0)
     task_id = create_lyrics_task(services, caller)
     with services.db.session() as session:
-        session.execute(Task.__table__.update().where(Task.id == task_id).values(deadline_at=0.0))
+        session.execute(update(Task).where(Task.id == task_id).values(deadline_at=0.0))
     sweep(services)
     stored = _stored(services, task_id)
     assert stored["status"] == "FAILURE"
@@ -114,9 +117,13 @@ def test_each_visible_status_change_queues_one_webhook_in_order(services: Servic
         renew_lease(session, task_id, "w", 30.0, 50, services.signer)  # progress only: no webhook
         complete_task(session, task_id, "w", services.signer, result={"id": task_id, "text": "la"})
     with services.db.session() as session:
-        rows = session.execute(
-            select(WebhookDelivery).where(WebhookDelivery.task_id == task_id).order_by(WebhookDelivery.created_at)
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(WebhookDelivery).where(WebhookDelivery.task_id == task_id).order_by(WebhookDelivery.created_at)
+            )
+            .scalars()
+            .all()
+        )
     assert [row.event for row in rows] == ["QUEUED", "IN_PROGRESS", "SUCCESS"]
     final = orjson.loads(rows[-1].payload)
     assert final["status"] == "SUCCESS" and final["data"]["text"] == "la"

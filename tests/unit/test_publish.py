@@ -13,9 +13,9 @@ import soundfile as sf
 from songforge.core.clip_files import ClipFiles
 from songforge.engines import audio
 from songforge.engines.audio import decode_file, probe_duration
+from songforge.engines.separation import StemBlockSink
 from songforge.storage.local import LocalBlobStore
-from songforge.worker import publish
-from songforge.worker.publish import ClipPublisher, ClipToPublish, PublishError, StemBlockSink, publish_clip_audio
+from songforge.worker.publish import ClipPublisher, ClipToPublish, PublishError, publish_clip_audio
 
 SR = 44_100
 
@@ -198,10 +198,3 @@ def test_aborting_on_an_exception_stops_the_pool(tmp_path: Path, blobs: LocalBlo
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("publish")]
     with pytest.raises(ValueError, match="no audio"):
         ClipPublisher(blobs, tmp_path, SR, clips_for(audio_by_stem)).finish()
-
-
-def test_module_reexport_keeps_old_imports_working() -> None:
-    from songforge.worker.jobs import publish as old
-
-    assert old.publish_clip_audio is publish.publish_clip_audio
-    assert old.load_master is publish.load_master

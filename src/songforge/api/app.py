@@ -16,7 +16,6 @@ from songforge.api.routes import act, fetch, files, ops, submit, uploads
 from songforge.config import Settings
 from songforge.core.services import Services, Wakeups, build_services
 
-
 log = logging.getLogger("songforge")
 
 DESCRIPTION = """A self-hosted music API server speaking the Suno task API (DeerAPI / new-api flavour).

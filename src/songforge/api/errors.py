@@ -108,7 +108,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> FastJSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.error("unhandled error on %s %s", request.method, request.url.path)
         return FastJSONResponse(
             task_error_body("internal_error", "songforge hit an internal error; it has been logged"),
             status_code=500,

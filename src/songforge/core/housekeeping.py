@@ -23,7 +23,7 @@ def release_leases_of_dead_processes(services: Services, host: str, is_alive: Ca
             )
         ).all()
         for task_id, owner in rows:
-            pid = int(owner.split(":")[1])
+            pid = int(str(owner).split(":")[1])
             if not is_alive(pid):
                 session.execute(
                     update(Task).where(Task.id == task_id, Task.lease_owner == owner).values(lease_expires_at=0.0)
@@ -40,9 +40,7 @@ def fail_overdue_tasks(services: Services) -> int:
             .scalars()
             .all()
         )
-    reason = (
-        f"time out: the job did not finish within its deadline of {services.settings.job_deadline_seconds:.0f} s"
-    )
+    reason = f"time out: the job did not finish within its deadline of {services.settings.job_deadline_seconds:.0f} s"
     failed = 0
     for task_id in overdue:
         with services.db.session() as session:

@@ -294,7 +294,7 @@ def _swap_status(
         condition = condition & (Task.lease_owner == worker_id)
     result = session.execute(update(Task).where(condition).values(updated_at=now(), **values))
     session.expire_all()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def publish_state(session: Session, task_id: str, signer: UrlSigner, *, notify: bool) -> None:

@@ -94,8 +94,6 @@ def record_delivery(db: Database, claim: DeliveryClaim, outcome: DeliveryOutcome
         values.update(next_attempt_at=outcome.retry_at)
     with db.session() as session:
         result = session.execute(
-            update(row)
-            .where(row.id == claim.id, row.state == PENDING, row.attempts == claim.attempt)
-            .values(**values)
+            update(row).where(row.id == claim.id, row.state == PENDING, row.attempts == claim.attempt).values(**values)
         )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -38,13 +38,14 @@ _RENDER = (
     .order_by(_CLIP.c.position)
 )
 
+
 def render_task_object(connection: Connection, task_id: str, signer: UrlSigner) -> dict[str, Any] | None:
     """The task object as it is now in the database (URLs carry BASE_PLACEHOLDER)."""
     rows = connection.execute(_RENDER, {"task_id": task_id}).mappings().all()
     if not rows:
         return None
-    clips = [row for row in rows if row["clip_id"] is not None]
-    return render_task(rows[0], clips, signer)
+    clips = [dict(row) for row in rows if row["clip_id"] is not None]
+    return render_task(dict(rows[0]), clips, signer)
 
 
 class StoredTask(NamedTuple):
@@ -56,8 +57,9 @@ class StoredTask(NamedTuple):
 
 @lru_cache(maxsize=128)
 def _stored_sql(count: int, mark: str) -> str:
+    # Only placeholders are formatted in; every value is bound.
     return (
-        f"SELECT id, action, status, wire_json FROM tasks WHERE account_id = {mark} "
+        f"SELECT id, action, status, wire_json FROM tasks WHERE account_id = {mark} "  # noqa: S608
         f"AND id IN ({', '.join([mark] * count)})"
     )
 

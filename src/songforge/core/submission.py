@@ -57,9 +57,7 @@ def find_visible_clip(
             if not _owns_task(session, caller, task_id):
                 raise NotInAccount(f"task {task_id} (`task_id`) does not exist in this account.")
             if clip.task_id != task_id:
-                raise NotInAccount(
-                    f"clip {clip_id} was not produced by task {task_id}; send the task that made it."
-                )
+                raise NotInAccount(f"clip {clip_id} was not produced by task {task_id}; send the task that made it.")
         return SourceClip(
             id=clip.id,
             task_id=clip.task_id,

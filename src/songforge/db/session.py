@@ -41,9 +41,7 @@ class Database:
         self.url = database_url
         self.engine = make_engine(database_url)
         self.read_engine = (
-            make_engine(database_url, for_writes=False)
-            if database_url.startswith("sqlite")
-            else self.engine
+            make_engine(database_url, for_writes=False) if database_url.startswith("sqlite") else self.engine
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 

@@ -811,8 +811,8 @@ class PeakEnvelope:
         filled = start % self._hop
         if filled:
             take = min(self._hop - filled, n)
-            last = self._fine[-1]
-            last[-1] = max(last[-1], magnitude[:take].max())
+            filling = self._fine[-1]
+            filling[-1] = max(filling[-1], magnitude[:take].max())
             magnitude = magnitude[take:]
         if magnitude.size:
             self._fine.append(np.maximum.reduceat(magnitude, np.arange(0, magnitude.size, self._hop)))

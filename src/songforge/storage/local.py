@@ -3,6 +3,7 @@
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 
@@ -20,9 +21,13 @@ class LocalBlobStore:
     def put_file(self, name: str, source: Path) -> None:
         target = self._path(name)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        os.close(fd)
-        shutil.copyfile(source, temporary)
+        temporary = target.parent / f".incoming-{uuid.uuid4().hex}"
+        try:
+            # A hard link costs nothing when the source is on the same filesystem (a job's scratch dir
+            # lives in the data dir); elsewhere the bytes are copied.
+            os.link(source, temporary)
+        except OSError:
+            shutil.copyfile(source, temporary)
         os.replace(temporary, target)
 
     def put_bytes(self, name: str, data: bytes) -> None:

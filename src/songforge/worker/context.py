@@ -46,7 +46,9 @@ class JobContext:
         self._last_write = 0.0
         self._percent = 0
         self._lock = threading.Lock()
-        self._scratch = tempfile.TemporaryDirectory(prefix=f"songforge-{job.task_id[:8]}-")
+        scratch_root = services.settings.scratch_dir
+        scratch_root.mkdir(parents=True, exist_ok=True)
+        self._scratch = tempfile.TemporaryDirectory(prefix=f"{job.task_id[:8]}-", dir=scratch_root)
         self.workdir = Path(self._scratch.name)
         self.lost = False
 

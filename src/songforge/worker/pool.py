@@ -1,5 +1,6 @@
 """The embedded worker pool: job threads, a lease heartbeat, the sweeper and webhook delivery."""
 
+import functools
 import logging
 import os
 import threading
@@ -7,7 +8,7 @@ from collections.abc import Callable
 
 from songforge.core.services import Services
 from songforge.worker.runner import JobRunner, new_worker_id
-from songforge.worker.sweeper import release_dead_local_leases, sweep
+from songforge.worker.sweeper import release_dead_local_leases, remove_stale_scratch, sweep
 
 log = logging.getLogger("songforge.worker")
 
@@ -26,8 +27,9 @@ class WorkerPool:
 
     def start(self) -> None:
         release_dead_local_leases(self.services)
+        remove_stale_scratch(self.services)
         for index, runner in enumerate(self.runners):
-            self._spawn(f"songforge-job-{index}", lambda runner=runner: self._job_loop(runner))
+            self._spawn(f"songforge-job-{index}", functools.partial(self._job_loop, runner))
         if self.runners:
             interval = self.services.settings.lease_seconds / 3
             self._spawn("songforge-heartbeat", lambda: self._every(interval, self._heartbeat))

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +36,6 @@ __all__ = [
     "ClipPublisher",
     "ClipToPublish",
     "PublishError",
-    "StemBlockSink",
     "load_master",
     "publish_clip_audio",
 ]
@@ -49,12 +48,6 @@ _ARRAY_BLOCK = 1 << 18
 _WAIT_S = 0.2
 # Share of the progress the encoding takes; closing, covers and storing take the rest.
 _ENCODE_SHARE = 0.9
-
-
-class StemBlockSink(Protocol):
-    def write(self, start: int, blocks: Mapping[str, np.ndarray]) -> None:
-        """Finished samples [start, start + n) of every stem, each float32 (channels, n) at the input's rate,
-        in order, contiguous from 0."""
 
 
 class PublishError(RuntimeError):
@@ -141,7 +134,8 @@ class ClipPublisher:
         """Samples [start, start + n) of every published stem, float32 (channels, n), contiguous from 0.
 
         The blocks are copied (the caller may reuse its buffers) unless `copy=False` promises they stay
-        unchanged. Waits while more than `max_buffered_bytes` are queued for the encoders."""
+        unchanged. Waits while the blocks queued for the encoders and these would exceed
+        `max_buffered_bytes` (one write larger than that is taken once the queue is empty)."""
         self._raise_if_failed()
         if self._finished:
             raise RuntimeError("the publisher has finished")

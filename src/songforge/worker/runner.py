@@ -1,5 +1,6 @@
 """Claim a job, run its handler, persist the outcome: the heart of every worker."""
 
+import contextlib
 import logging
 import os
 import socket
@@ -54,7 +55,7 @@ class JobRunner:
             fail_job(self.services, job.task_id, failure.reason, failure.error_type, self.worker_id)
         except MemoryError:
             fail_job(self.services, job.task_id, "the job ran out of memory", "out_of_memory", self.worker_id)
-        except Exception:  # a bug must fail one task, never the worker; its text stays in the log
+        except Exception:  # noqa: BLE001 - a bug must fail one task, never the worker; its text stays in the log
             log.error("task %s crashed:\n%s", job.task_id, traceback.format_exc())
             reason = "internal error: the job failed unexpectedly; the operator's log has the details"
             fail_job(self.services, job.task_id, reason, "internal_error", self.worker_id)
@@ -79,7 +80,5 @@ class JobRunner:
         with self._active_lock:
             contexts = list(self.active.values())
         for context in contexts:
-            try:
+            with contextlib.suppress(LeaseLost):
                 context.heartbeat()
-            except LeaseLost:
-                pass

@@ -2,7 +2,9 @@
 
 import logging
 import os
+import shutil
 import socket
+import time
 
 from songforge.core.housekeeping import fail_overdue_tasks, release_leases_of_dead_processes
 from songforge.core.services import Services
@@ -28,6 +30,20 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def remove_stale_scratch(services: Services) -> int:
+    """Delete job scratch dirs older than the job deadline: a crash left them, no running job owns them."""
+    root = services.settings.scratch_dir
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - services.settings.job_deadline_seconds
+    removed = 0
+    for entry in root.iterdir():
+        if entry.is_dir() and entry.stat().st_mtime < cutoff:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def sweep(services: Services) -> None:

@@ -133,7 +133,7 @@ class WebhookSender:
             outcome = DeliveryOutcome(FAILED, status_code, error)
         else:
             delay = self.settings.webhook_backoff_seconds * 2 ** (claim.attempt - 1)
-            outcome = DeliveryOutcome(PENDING, status_code, error, retry_at=now() + delay * random.uniform(1.0, 1.1))
+            outcome = DeliveryOutcome(PENDING, status_code, error, retry_at=now() + delay * random.uniform(1.0, 1.1))  # noqa: S311 - jitter
         if not record_delivery(self.db, claim, outcome):
             log.warning("webhook %s: attempt %d outlived its lease; result not recorded", claim.id, claim.attempt)
         elif error is not None:

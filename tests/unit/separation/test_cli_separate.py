@@ -61,3 +61,27 @@ def test_a_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         separate_file(source, StemSet.TWO, tmp_path / "out", show_progress=False, options=SPLEETER_ONLY)
     assert not (tmp_path / "out").exists()
+
+
+def test_stems_are_written_as_blocks_arrive_and_a_failure_leaves_no_half_written_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import songforge.cli_separate as cli
+
+    mix = small_song(44_100, 2, 1.0)
+    source = tmp_path / "song.wav"
+    soundfile.write(source, mix.T, 44_100, subtype="FLOAT")
+    out = tmp_path / "out"
+    seen_on_disk: list[bool] = []
+
+    def fails_after_one_block(samples, sample_rate, stem_set, sink, progress, options):  # type: ignore[no-untyped-def]
+        half = samples.shape[1] // 2
+        sink.write(0, {"Vocals": samples[:, :half], "Instrumental": 0 * samples[:, :half]})
+        seen_on_disk.append((out / "vocals.wav").is_file())  # the file exists while the separation runs
+        raise RuntimeError("the worker was stopped")
+
+    monkeypatch.setattr(cli, "separate_stream", fails_after_one_block)
+    with pytest.raises(RuntimeError):
+        separate_file(source, StemSet.TWO, out, show_progress=False, options=SPLEETER_ONLY)
+    assert seen_on_disk == [True]
+    assert not out.exists()

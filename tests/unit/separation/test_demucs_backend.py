@@ -12,12 +12,12 @@ import pytest
 
 pytest.importorskip("demucs")
 
-import torch  # noqa: E402
-from demucs.htdemucs import HTDemucs  # noqa: E402
-from demucs.states import get_state, save_with_checksum  # noqa: E402
+import torch
+from demucs.htdemucs import HTDemucs
+from demucs.states import get_state, save_with_checksum
 
-from songforge.engines.separation import SeparationOptions, StemSet, separate  # noqa: E402
-from songforge.engines.separation import demucs_backend as db  # noqa: E402
+from songforge.engines.separation import SeparationOptions, StemSet, separate
+from songforge.engines.separation import demucs_backend as db
 
 SOURCES = ["drums", "bass", "other", "vocals"]
 
@@ -98,7 +98,7 @@ def test_download_is_checked_before_use_and_a_bad_download_is_discarded(
     content that does not match the pinned sha256 is refused and not left in the model dir."""
     requested: list[str] = []
 
-    def fake_urlopen(url: str, timeout: float = 0):
+    def fake_urlopen(url: str, timeout: float = 0) -> io.BytesIO:
         requested.append(url)
         return io.BytesIO(b"definitely not the htdemucs weights")
 
@@ -117,7 +117,5 @@ def test_two_stems_use_demucs_vocals_when_preferred_and_present(model_dir: Path)
     stems = separate(mix, 44_100, StemSet.TWO, options=SeparationOptions(model_dir=str(model_dir)))
     assert [s.method for s in stems] == ["demucs-htdemucs", "demucs-htdemucs"]
     np.testing.assert_allclose(stems[0].audio + stems[1].audio, mix, atol=1e-5)
-    stems = separate(
-        mix, 44_100, StemSet.TWO, options=SeparationOptions(model_dir=str(model_dir), prefer_demucs=False)
-    )
+    stems = separate(mix, 44_100, StemSet.TWO, options=SeparationOptions(model_dir=str(model_dir), prefer_demucs=False))
     assert stems[0].method == "spleeter-2stems"

@@ -1,6 +1,8 @@
 """DSP building blocks of the Twelve pipeline: bands, HPSS, supervised NMF, spatial masks, dictionaries,
 noise-texture masks."""
 
+from pathlib import Path
+
 import numpy as np
 
 from songforge.engines.separation.dsp import bands
@@ -13,26 +15,26 @@ from songforge.engines.separation.dsp.hpss import hpss_masks
 from songforge.engines.separation.dsp.nmf import nmf_activations
 from songforge.engines.separation.dsp.noise import texture_mask
 from songforge.engines.separation.dsp.spatial import centre_mask
-from songforge.engines.separation.dsp.stft import istft, stft
+from songforge.engines.separation.stft import HOP, N_FFT, istft, stft
 
 
-def test_band_maps_are_normalised():
+def test_band_maps_are_normalised() -> None:
     fb = bands.band_matrix()
     sp = bands.spread_matrix()
-    assert fb.shape[1] == bands.N_FFT // 2 + 1 and sp.shape == fb.T.shape
+    assert fb.shape[1] == N_FFT // 2 + 1 and sp.shape == fb.T.shape
     assert np.allclose(fb.sum(axis=1), 1.0, atol=1e-5)
     assert np.allclose(sp.sum(axis=1), 1.0, atol=1e-5)
     assert 150 < fb.shape[0] < 400
     assert np.all(np.diff(bands.band_centres()) > 0)
 
 
-def test_stft_round_trip():
+def test_stft_round_trip() -> None:
     x = np.random.default_rng(0).standard_normal((2, 20_000)).astype(np.float32)
     y = istft(stft(x), x.shape[1])
     assert np.max(np.abs(x - y)) < 1e-4
 
 
-def test_hpss_separates_a_tone_from_clicks():
+def test_hpss_separates_a_tone_from_clicks() -> None:
     frames, bins = 200, 120
     mag = np.zeros((bins, frames), dtype=np.float32)
     mag[30, :] = 1.0  # a steady tone
@@ -43,7 +45,7 @@ def test_hpss_separates_a_tone_from_clicks():
     assert mp[80, 25] > 0.9
 
 
-def test_nmf_recovers_known_activations():
+def test_nmf_recovers_known_activations() -> None:
     rng = np.random.default_rng(1)
     W = rng.random((60, 4)).astype(np.float32)
     W /= W.sum(axis=0)
@@ -53,7 +55,7 @@ def test_nmf_recovers_known_activations():
     assert np.abs(W @ H - V).sum() / V.sum() < 0.05
 
 
-def test_centre_mask_keeps_centre_and_rejects_side():
+def test_centre_mask_keeps_centre_and_rejects_side() -> None:
     rng = np.random.default_rng(2)
     n = 44100
     centre = rng.standard_normal(n).astype(np.float32)
@@ -65,14 +67,14 @@ def test_centre_mask_keeps_centre_and_rejects_side():
     assert np.all(centre_mask(stft(centre[None])) == 1.0)  # mono: everything is centre
 
 
-def test_family_table_covers_all_gm_programs_once():
+def test_family_table_covers_all_gm_programs_once() -> None:
     seen = [p for progs in FAMILY_PROGRAMS.values() for p in progs]
     assert sorted(seen) == list(range(1, 129))
     assert family_of_program(34) == "Bass" and family_of_program(1) == "Keyboard"
     assert family_of_program(74) == "Woodwinds" and family_of_program(127) == "FX"
 
 
-def test_dictionary_is_learned_deterministically_and_cached_on_disk(tmp_path):
+def test_dictionary_is_learned_deterministically_and_cached_on_disk(tmp_path: Path) -> None:
     d = get_dictionary(tmp_path)
     families = set(d.families)
     assert families == {"Bass", "Guitar", "Keyboard", "Strings", "Brass", "Woodwinds", "Synth", "Percussion", "Drums"}
@@ -109,12 +111,13 @@ def _tone_clicks_and_noise(seconds: float = 6.0) -> tuple[np.ndarray, np.ndarray
 def _apply(mask_of: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The texture mask of `mask_of` (mono) applied to `x` (mono)."""
     spec = stft(np.stack([mask_of, mask_of]))
-    m = texture_mask((np.abs(spec) ** 2).mean(axis=0), 44100, bands.N_FFT, bands.HOP)
+    m = texture_mask((np.abs(spec) ** 2).mean(axis=0), 44100, N_FFT, HOP)
     assert m.shape == spec.shape[1:] and m.min() >= 0.0 and m.max() <= 1.0
-    return istft(stft(x[None]) * m[None], x.shape[0])[0]
+    out: np.ndarray = istft(stft(x[None]) * m[None], x.shape[0])[0]
+    return out
 
 
-def test_texture_mask_takes_a_noise_texture_and_leaves_tones_and_clicks():
+def test_texture_mask_takes_a_noise_texture_and_leaves_tones_and_clicks() -> None:
     music, texture = _tone_clicks_and_noise()
     mix = music + texture  # the texture is ~26 dB below the rest
     got = _apply(mix, mix)
@@ -127,6 +130,6 @@ def test_texture_mask_takes_a_noise_texture_and_leaves_tones_and_clicks():
     assert np.sum(alone.astype(np.float64) ** 2) < 1e-3 * np.sum(music.astype(np.float64) ** 2)
 
 
-def test_texture_mask_of_silence_is_zero():
-    m = texture_mask(np.zeros((bands.N_FFT // 2 + 1, 50), dtype=np.float32), 44100, bands.N_FFT, bands.HOP)
+def test_texture_mask_of_silence_is_zero() -> None:
+    m = texture_mask(np.zeros((N_FFT // 2 + 1, 50), dtype=np.float32), 44100, N_FFT, HOP)
     assert np.all(m == 0.0)

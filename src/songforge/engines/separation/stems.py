@@ -1,42 +1,12 @@
-"""Stem sets of the Suno API (spec Part A §6): names, order and file names."""
-
-from enum import Enum
+"""Stem sets of the Suno API (spec Part A §6): names, order and file names; the mix check, energy and
+silence rule every separation path shares."""
 
 import numpy as np
 
-from songforge.engines.audio import as_channels_first as _audio_channels_first
+# The stem-set vocabulary is the API's (core/stem_sets.py, pure names); the engine uses it as it is.
+from songforge.core.stem_sets import TWELVE_STEMS, TWO_STEMS, StemSet
 
-
-class StemSet(str, Enum):
-    TWO = "two"
-    TWELVE = "twelve"
-
-    @property
-    def group_name(self) -> str:
-        """The `stem_type_group_name` of the request: "Two" or "Twelve"."""
-        return self.value.capitalize()
-
-    @property
-    def stem_names(self) -> tuple[str, ...]:
-        return TWO_STEMS if self is StemSet.TWO else TWELVE_STEMS
-
-
-TWO_STEMS: tuple[str, ...] = ("Vocals", "Instrumental")
-
-TWELVE_STEMS: tuple[str, ...] = (
-    "Vocals",
-    "Backing Vocals",
-    "Drums",
-    "Bass",
-    "Guitar",
-    "Keyboard",
-    "Strings",
-    "Brass",
-    "Woodwinds",
-    "Percussion",
-    "Synth",
-    "FX",
-)
+__all__ = ["TWELVE_STEMS", "TWO_STEMS", "StemSet", "energy", "is_silent", "stem_file_stem", "validate_mix"]
 
 
 def stem_file_stem(name: str) -> str:
@@ -44,11 +14,34 @@ def stem_file_stem(name: str) -> str:
     return name.lower().replace(" ", "_")
 
 
-def as_channels_first(mix: np.ndarray, sample_rate: int) -> np.ndarray:
-    """`mix` as float32 (channels, samples), a 1-D array being one channel; ValueError on a bad shape or rate."""
-    if sample_rate <= 0:
-        raise ValueError(f"Invalid sample rate {sample_rate}.")
-    return _audio_channels_first(mix)
+# A stem is "silent" when its energy is this far below the mix's, or below this RMS (≈ -120 dBFS).
+SILENCE_RELATIVE_DB = -60.0
+SILENCE_ABSOLUTE_RMS = 1e-6
+MAX_CHANNELS = 64
+
+
+def validate_mix(mix: np.ndarray, sample_rate: int) -> np.ndarray:
+    """The mix as float32 (channels, samples), a 1-D array being one channel, or ValueError with a
+    sentence a user can act on. The one input check of every separation path."""
+    array = np.asarray(mix)
+    if array.dtype.kind not in "fiu":
+        raise ValueError(f"The audio must be numeric samples, got dtype {array.dtype}.")
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2:
+        raise ValueError(f"The audio must be shaped (channels, samples), got shape {array.shape}.")
+    if not 1 <= array.shape[0] <= MAX_CHANNELS:
+        raise ValueError(
+            f"The audio must be shaped (channels, samples) with 1 to {MAX_CHANNELS} channels, got shape {array.shape}."
+        )
+    if array.shape[1] == 0:
+        raise ValueError("The audio is empty (no samples).")
+    if not isinstance(sample_rate, (int, np.integer)) or not 1_000 <= sample_rate <= 768_000:
+        raise ValueError(f"The sample rate must be an integer between 1000 and 768000 Hz, got {sample_rate!r}.")
+    array = array.astype(np.float32, copy=False)
+    if not np.isfinite(array).all():
+        raise ValueError("The audio contains NaN or infinite samples.")
+    return array
 
 
 def energy(x: np.ndarray, block: int = 1 << 20) -> float:
@@ -59,3 +52,10 @@ def energy(x: np.ndarray, block: int = 1 << 20) -> float:
         for i in range(0, row.shape[0], block):
             total += float(np.sum(np.square(row[i : i + block], dtype=np.float64)))
     return total
+
+
+def is_silent(stem_energy: float, mix_energy: float, n_values: int) -> bool:
+    """Whether a stem of `n_values` samples (all channels) and energy Σx² is silent next to its mix:
+    SILENCE_RELATIVE_DB below the mix's energy, or an RMS at most SILENCE_ABSOLUTE_RMS."""
+    threshold = max(mix_energy * 10 ** (SILENCE_RELATIVE_DB / 10), SILENCE_ABSOLUTE_RMS**2 * n_values)
+    return stem_energy <= threshold

@@ -11,9 +11,9 @@
    NMF of the harmonic part with per-family spectral dictionaries learned from the GM soundfont TimGM6mb
    (`dsp/dictionaries.py`, `dsp/nmf.py`); drum templates take part too (cymbal wash, kick tails). Each
    family gets the share its templates explain, weighted by per-family priors (calibrated on training
-   songs, see DEFAULT_PARAMS) and a low-frequency prior (below ~150 Hz pitched energy is Bass). The
+   songs, see TwelveParams) and a low-frequency prior (below ~150 Hz pitched energy is Bass). The
    families other than Drums and Bass then re-split their joint share more softly (weights to the power
-   `pitched_power` < 1): across soundfonts their templates barely tell them apart, so a hedged split
+   `midrange_split_power` < 1): across soundfonts their templates barely tell them apart, so a hedged split
    errs less than a confident one. The soft masks sum to one, are spread from bands back to STFT bins
    and applied to the stereo accompaniment.
 7. FX: sustained noise textures (sea, rain, crowds, engines: many sound effects are such textures)
@@ -23,10 +23,11 @@
    The dictionary has no FX templates (GM synth effects): they are pitched pads, as similar to the other
    families' templates as those are to each other, so their share was mostly other instruments' energy.
 
-Every stem's `method` names what produced it. Long inputs are processed in overlapping chunks
-(CHUNK_SECONDS + 2 × MARGIN_SECONDS, at most ~34 s in memory at a time) cross-faded with weights that
-sum to one, so memory is constant in the input length; above IN_MEMORY_LIMIT_BYTES of output the
-stems are written to disk-backed arrays (np.memmap over unlinked temporary files) instead of RAM.
+Every stem's `method` names what produced it. Long inputs are processed in overlapping chunks by the
+shared chunked overlap-add (`chunking.py`: cores of CHUNK_SECONDS read with MARGIN_SECONDS more on each
+side, at most ~34 s in memory at a time) cross-faded with weights that sum to one, so memory is constant
+in the input length; every finished block of the twelve stems goes to the caller's sink at once
+(`separate()` collects them, on disk above `collect.IN_MEMORY_LIMIT_BYTES`).
 Any sample rate (processed at 44.1 kHz, resampled back; FX absorbs the resampling residual) and any
 channel count (mono is processed as dual-mono and averaged back; > 2 channels one by one).
 """
@@ -36,314 +37,297 @@ from __future__ import annotations
 import logging
 import math
 import os
-import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 import numpy as np
 import scipy.sparse
-from scipy.ndimage import uniform_filter1d
 
 from songforge.engines.audio import resample
 from songforge.engines.progress import ProgressCallback, no_progress
-from songforge.engines.separation import SeparatedStem, SeparationOptions
+from songforge.engines.separation import SeparatedStem, SeparationOptions, StemBlockSink, StemInfo
+from songforge.engines.separation.chunking import ChunkView, block_length, block_ranges, overlap_add, plan_seconds
 from songforge.engines.separation.dsp import bands
 from songforge.engines.separation.dsp.dictionaries import Dictionary, get_dictionary
 from songforge.engines.separation.dsp.hpss import hpss_masks
 from songforge.engines.separation.dsp.nmf import nmf_activations
 from songforge.engines.separation.dsp.noise import TextureParams, texture_mask
 from songforge.engines.separation.dsp.spatial import centre_mask
-from songforge.engines.separation.dsp.stft import istft, stft
-from songforge.engines.separation.stems import TWELVE_STEMS, as_channels_first, energy
+from songforge.engines.separation.stems import TWELVE_STEMS, StemSet, energy, is_silent
+from songforge.engines.separation.stft import HOP, MODEL_SAMPLE_RATE, N_FFT, istft, stft
 
 log = logging.getLogger(__name__)
 
-WORK_RATE = 44100
-CHUNK_SECONDS = 30.0
-MARGIN_SECONDS = 2.0
-SILENCE_DB = -60.0  # a stem this far below the mix energy is flagged silent
-# Stems kept in RAM up to this many bytes in total; above it they go to disk-backed arrays.
-IN_MEMORY_LIMIT_BYTES = 768 * 1024 * 1024
 NMF_ITERATIONS = 30
 
 # Everything after the two vocal stems comes out of the accompaniment.
 ACCOMPANIMENT_STEMS: tuple[str, ...] = TWELVE_STEMS[2:]
 
 DEMUCS_MODEL = "htdemucs_6s"
+DEMUCS_STEMS: dict[str, str] = {"Drums": "drums", "Bass": "bass", "Guitar": "guitar", "Keyboard": "piano"}
 
 PITCHED = ("Bass", "Guitar", "Keyboard", "Strings", "Brass", "Woodwinds", "Percussion", "Synth")
-# The families whose templates are least distinct from each other (see "pitched_power").
+# The families whose templates are least distinct from each other (see `midrange_split_power`).
 MIDRANGE = PITCHED[1:]
-# Tunables of the DSP path. Values chosen on training songs (bench/testset.py seeds 2000-2005; the FX
-# texture: seeds 4000-4015; pitched_power and the Strings/Percussion priors: seeds 3000-3011), never on
-# the benchmark's songs (seeds 1000-1003). Options kept for experiments but off: sparsity, mask_power,
-# smooth_frames, spatial_weight (per-family pan refinement: +0.1 dB at best), low_prior_drums.
-DEFAULT_PARAMS: dict[str, object] = {
-    "hpss_time": 17,  # frames (~0.4 s) of the harmonic median filter
-    "hpss_freq": 17,  # bands of the percussive median filter
-    "n_iter": NMF_ITERATIONS,
-    "sparsity": 0.0,
-    "mask_power": 1.0,
-    "smooth_frames": 1,
-    "fx_texture": TextureParams(),  # sustained noise textures go to FX (`dsp/noise.py`); None: off
-    "spatial_weight": 0.0,
-    "spatial_sigma": 0.25,
-    "low_prior_drums": False,
+# Families whose templates are used over their whole pitch range and that the low-frequency prior spares.
+LOW_END_FAMILIES = ("Bass", "Drums")
+
+
+@dataclass(frozen=True)
+class TwelveParams:
+    """Tunables of the DSP path. Values chosen on training songs (bench/testset.py seeds 2000-2005; the
+    FX texture: seeds 4000-4015; `midrange_split_power` and the Strings/Percussion priors: seeds
+    3000-3011), never on the benchmark's songs (seeds 1000-1003)."""
+
+    harmonic_median_frames: int = 17  # frames (~0.4 s) of the harmonic median filter (HPSS)
+    percussive_median_bands: int = 17  # bands of the percussive median filter (HPSS)
+    nmf_iterations: int = NMF_ITERATIONS
+    # Sustained noise textures go to FX (`dsp/noise.py`); None: off.
+    fx_texture: TextureParams | None = field(default_factory=TextureParams)
     # Per-family prior weights on the NMF model spectrograms, calibrated by coordinate search on
     # training songs (bench/testset.py seeds 2000-2005 — not the benchmark's seeds 1000+): the raw
     # template fits favour the broad Keyboard/Percussion templates; these weights undo that bias.
-    "priors": {
-        "Drums": 32.0,
-        "Bass": 16.0,
-        "Guitar": 8.0,
-        "Keyboard": 1.0,
-        "Strings": 4.0,
-        "Brass": 8.0,
-        "Woodwinds": 2.0,
-        "Percussion": 0.5,
-        "Synth": 4.0,
-    },
+    family_priors: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType(
+            {
+                "Drums": 32.0,
+                "Bass": 16.0,
+                "Guitar": 8.0,
+                "Keyboard": 1.0,
+                "Strings": 4.0,
+                "Brass": 8.0,
+                "Woodwinds": 2.0,
+                "Percussion": 0.5,
+                "Synth": 4.0,
+            }
+        )
+    )
     # Within their joint share of a band, the pitched families other than Bass split it by their weights
     # raised to this power (< 1: a softer split). Across soundfonts their templates hardly tell them
     # apart (on training songs ~10% of a family's energy lands in its own stem, about as much as in each
     # other family's), so a confident split is mostly a confident wrong one. Drums and Bass keep theirs.
-    "pitched_power": 0.6,
-    "low_prior_hz": 150.0,  # below this, pitched energy other than Bass is damped
-    "pitch_floor": 40,  # templates of families other than Bass below E2 are not used
-    "harm_fams": (*PITCHED, "Drums"),
-    "perc_fams": ("Drums",),
-}
+    midrange_split_power: float = 0.6
+    # Below about this frequency pitched energy is the bass (the kick is in the drums): the families
+    # other than Bass and Drums are damped there. None or 0: off.
+    bass_only_below_hz: float | None = 150.0
+    lowest_pitch_except_bass: int = 40  # MIDI (E2): lower templates of families other than Bass are not used
+    harmonic_families: tuple[str, ...] = (*PITCHED, "Drums")  # compete for the harmonic part
+    percussive_families: tuple[str, ...] = ("Drums",)  # compete for the percussive part
+
+
+DEFAULT_TWELVE_PARAMS = TwelveParams()
 
 
 # --------------------------------------------------------------------------------------------------
 # Per-chunk separation (44.1 kHz stereo)
 
 
+@dataclass(frozen=True)
+class _PartModel:
+    """One part of the accompaniment (harmonic or percussive, a soft HPSS mask over bands × frames) and
+    each competing family's NMF model spectrogram of it (bands × frames)."""
+
+    mask: np.ndarray
+    family_estimates: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class _AccompanimentAnalysis:
+    spectrum: np.ndarray  # complex64 (2, bins, frames) of the accompaniment
+    length: int  # samples
+    parts: list[_PartModel]
+    texture_keep: np.ndarray | None  # per bin × frame, the share the noise textures leave to the families
+
+
 class _ChunkSeparator:
     """Separates one stereo 44.1 kHz chunk into the twelve stems (dict name → (2, n))."""
 
-    def __init__(self, options: SeparationOptions):
+    def __init__(self, options: SeparationOptions, params: TwelveParams = DEFAULT_TWELVE_PARAMS) -> None:
         self.options = options
+        self.params = params
         self.dictionary: Dictionary = get_dictionary(_cache_dir(options))
-        d = self.dictionary
-        self.band_mat = scipy.sparse.csr_matrix(bands.band_matrix())
-        self.spread = scipy.sparse.csr_matrix(bands.spread_matrix())
-        self.band_freqs = bands.band_centres()
+        self.band_matrix = scipy.sparse.csr_matrix(bands.band_matrix())
+        self.spread_matrix = scipy.sparse.csr_matrix(bands.spread_matrix())
+        self.band_centres = bands.band_centres()
         self.demucs = _demucs_ready(options)
-        self.dict_method = f"nmf-gm-dictionary:{os.path.splitext(d.source)[0]}"
-        self.params = dict(DEFAULT_PARAMS)
+        self.dictionary_method = f"nmf-gm-dictionary:{os.path.splitext(self.dictionary.source)[0]}"
 
     # --- stages ---------------------------------------------------------------------------------
 
-    def vocals(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    def vocals(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """(vocals, accompaniment, demucs stems or {})."""
         if self.demucs:
             from songforge.engines.separation.demucs_backend import separate_with_demucs
 
             try:
-                out = separate_with_demucs(x, WORK_RATE, DEMUCS_MODEL, self.options, no_progress)
-                vocals = np.asarray(out["vocals"], dtype=np.float32)
-                return vocals, x - vocals, out
+                sources = separate_with_demucs(chunk, MODEL_SAMPLE_RATE, DEMUCS_MODEL, self.options, no_progress)
+                vocals = np.asarray(sources["vocals"], dtype=np.float32)
+                return vocals, chunk - vocals, sources
             except Exception:
                 log.warning("demucs %s failed; using Spleeter + DSP", DEMUCS_MODEL, exc_info=True)
                 self.demucs = False
         from songforge.engines.separation.spleeter import separate_vocals_accompaniment
 
-        vocals, accompaniment = separate_vocals_accompaniment(x, WORK_RATE, no_progress)
+        vocals, accompaniment = separate_vocals_accompaniment(chunk, MODEL_SAMPLE_RATE, no_progress)
         return vocals, accompaniment, {}
 
     def lead_backing(self, vocals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = vocals.shape[-1]
-        spec = stft(vocals)
-        m = centre_mask(spec)
-        lead = istft(spec * m[None], n)
+        """(lead, backing): the centre-panned part of the vocals and the rest."""
+        spectrum = stft(vocals)
+        lead = istft(spectrum * centre_mask(spectrum)[None], vocals.shape[-1])
         return lead, vocals - lead
 
-    def analyse(self, acc: np.ndarray, P: dict | None = None) -> dict:
+    def analyse(self, accompaniment: np.ndarray, params: TwelveParams) -> _AccompanimentAnalysis:
         """STFT, HPSS and the per-family NMF model spectrograms of the accompaniment (band domain)."""
-        P = P or self.params
-        spec = stft(acc)  # (2, bins, frames)
-        mag = np.sqrt((np.abs(spec) ** 2).mean(axis=0)).astype(np.float32)  # (bins, frames)
-        vb = np.asarray(self.band_mat @ mag, dtype=np.float32)  # (bands, frames)
-        mh_b, mp_b = hpss_masks(vb, time_width=P["hpss_time"], freq_width=P["hpss_freq"])
-        W = self.dictionary.W
-        fams = np.asarray(self.dictionary.families)
-        pitches = self.dictionary.pitches
+        spectrum = stft(accompaniment)  # (2, bins, frames)
+        magnitude = np.sqrt((np.abs(spectrum) ** 2).mean(axis=0)).astype(np.float32)  # (bins, frames)
+        band_magnitude = np.asarray(self.band_matrix @ magnitude, dtype=np.float32)  # (bands, frames)
+        harmonic_mask, percussive_mask = hpss_masks(
+            band_magnitude, time_width=params.harmonic_median_frames, freq_width=params.percussive_median_bands
+        )
+        templates = self.dictionary.W
+        template_families = np.asarray(self.dictionary.families)
+        template_pitches = self.dictionary.pitches
         parts = []
-        for part_mask, part_fams in ((mh_b, P["harm_fams"]), (mp_b, P["perc_fams"])):
-            v = vb * part_mask
-            cols_by_fam = {}
-            for f in part_fams:
-                c = np.flatnonzero(fams == f)
-                if f not in ("Bass", "Drums"):
-                    c = c[pitches[c] >= P["pitch_floor"]]
-                cols_by_fam[f] = c
-            cols = np.concatenate(list(cols_by_fam.values()))
-            Wp = W[:, cols]
-            H = nmf_activations(v, Wp, n_iter=P["n_iter"], sparsity=P["sparsity"])
-            est = {}
-            offset = 0
-            for f, c in cols_by_fam.items():
-                est[f] = Wp[:, offset : offset + len(c)] @ H[offset : offset + len(c)]
-                offset += len(c)
-            parts.append((part_mask, est))
-        # inter-channel level difference per band: -1 (left) .. +1 (right)
-        aL = np.asarray(self.band_mat @ np.abs(spec[0]), dtype=np.float32)
-        aR = np.asarray(self.band_mat @ np.abs(spec[-1]), dtype=np.float32)
-        pan = (aR - aL) / (aR + aL + 1e-9)
-        keep = None  # what the noise textures leave to the families, per bin
-        if P["fx_texture"] is not None:
-            mag *= mag  # power, in place: `mag` is not needed any more
-            keep = texture_mask(mag, WORK_RATE, bands.N_FFT, bands.HOP, P["fx_texture"])
-            np.subtract(np.float32(1.0), keep, out=keep)
-        return {"spec": spec, "n": acc.shape[-1], "parts": parts, "vb": vb, "pan": pan, "keep": keep}
+        for part_mask, families in (
+            (harmonic_mask, params.harmonic_families),
+            (percussive_mask, params.percussive_families),
+        ):
+            columns_by_family: dict[str, np.ndarray] = {}
+            for family in families:
+                columns = np.flatnonzero(template_families == family)
+                if family not in LOW_END_FAMILIES:
+                    columns = columns[template_pitches[columns] >= params.lowest_pitch_except_bass]
+                columns_by_family[family] = columns
+            part_templates = templates[:, np.concatenate(list(columns_by_family.values()))]
+            activations = nmf_activations(band_magnitude * part_mask, part_templates, n_iter=params.nmf_iterations)
+            estimates: dict[str, np.ndarray] = {}
+            first = 0
+            for family, columns in columns_by_family.items():
+                last = first + len(columns)
+                estimates[family] = part_templates[:, first:last] @ activations[first:last]
+                first = last
+            parts.append(_PartModel(part_mask, estimates))
+        texture_keep = None
+        if params.fx_texture is not None:
+            power = np.multiply(magnitude, magnitude, out=magnitude)  # in place: the magnitude is not needed any more
+            texture_keep = texture_mask(power, MODEL_SAMPLE_RATE, N_FFT, HOP, params.fx_texture)
+            np.subtract(np.float32(1.0), texture_keep, out=texture_keep)
+        return _AccompanimentAnalysis(spectrum, accompaniment.shape[-1], parts, texture_keep)
 
-    def band_shares(self, state: dict, P: dict | None = None) -> dict[str, np.ndarray]:
+    def band_shares(self, analysis: _AccompanimentAnalysis, params: TwelveParams) -> dict[str, np.ndarray]:
         """Per-family band-domain masks (sum to one) from the model spectrograms and the priors."""
-        P = P or self.params
-        first = state["parts"][0][0]
-        shares: dict[str, np.ndarray] = {f: np.zeros_like(first) for f in ACCOMPANIMENT_STEMS}
-        lowp = None
-        if P["low_prior_hz"]:
-            # below ~100 Hz the pitched content of a mix is the bass (the kick is in the drums)
-            lowp = 1.0 / (1.0 + np.exp(-(self.band_freqs - P["low_prior_hz"]) / (0.25 * P["low_prior_hz"])))
-            lowp = lowp[:, None].astype(np.float32)
-        priors = P["priors"]
-        for i, (part_mask, est) in enumerate(state["parts"]):
-            w = {}
-            for f, e in est.items():
-                x = e * np.float32(priors.get(f, 1.0))
-                # the low prior also keeps the drum templates off the harmonic part's low end (kick tails
-                # vs bass notes) when `low_prior_drums` is set
-                exempt = ("Bass",) if (i == 0 and P["low_prior_drums"]) else ("Bass", "Drums")
-                if lowp is not None and f not in exempt:
-                    x = x * lowp
-                if P["smooth_frames"] > 1:
-                    x = uniform_filter1d(x, P["smooth_frames"], axis=1, mode="nearest")
-                if P["mask_power"] != 1.0:
-                    x = x ** P["mask_power"]
-                w[f] = x
-            total = sum(w.values()) + 1e-30
-            r = {f: x / total for f, x in w.items()}
-            if P["pitched_power"] != 1.0:
-                r = _soften_group(r, w, MIDRANGE, P["pitched_power"])
-            if P["spatial_weight"] > 0 and len(r) > 1:
-                r = self._spatial_refine(r, state["vb"] * part_mask, state["pan"], P)
-            for f, x in r.items():
-                shares[f] += part_mask * x
+        shares = {family: np.zeros_like(analysis.parts[0].mask) for family in ACCOMPANIMENT_STEMS}
+        low_end_damping = None
+        if params.bass_only_below_hz:
+            cutoff = params.bass_only_below_hz
+            rising = 1.0 / (1.0 + np.exp(-(self.band_centres - cutoff) / (0.25 * cutoff)))
+            low_end_damping = rising[:, None].astype(np.float32)
+        for part in analysis.parts:
+            weights: dict[str, np.ndarray] = {}
+            for family, estimate in part.family_estimates.items():
+                weight = estimate * np.float32(params.family_priors.get(family, 1.0))
+                if low_end_damping is not None and family not in LOW_END_FAMILIES:
+                    weight = weight * low_end_damping
+                weights[family] = weight
+            total = sum(weights.values()) + 1e-30
+            family_shares = {family: weight / total for family, weight in weights.items()}
+            if params.midrange_split_power != 1.0:
+                family_shares = _soften_group(family_shares, weights, MIDRANGE, params.midrange_split_power)
+            for family, share in family_shares.items():
+                shares[family] += part.mask * share
         return shares
 
-    @staticmethod
-    def _spatial_refine(r: dict[str, np.ndarray], v: np.ndarray, pan: np.ndarray, P: dict) -> dict[str, np.ndarray]:
-        """Each family sits somewhere in the stereo image: estimate its pan position (energy-weighted mean
-        level difference under its mask), then favour bins whose level difference is near it."""
-        sigma, alpha = P["spatial_sigma"], P["spatial_weight"]
-        out = {}
-        for f, x in r.items():
-            e = x * v
-            tot = float(e.sum())
-            if tot <= 0:
-                out[f] = x
+    def synthesize(
+        self, analysis: _AccompanimentAnalysis, shares: dict[str, np.ndarray], accompaniment: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Band masks → bin masks (rows of the spread matrix sum to one, so the masks still do) → stems."""
+        stems: dict[str, np.ndarray] = {}
+        families_sum = np.zeros_like(accompaniment)
+        for family in ACCOMPANIMENT_STEMS:
+            if family == "FX":
                 continue
-            centre = float((e * pan).sum() / tot)
-            like = np.exp(-(((pan - centre) / sigma) ** 2))
-            out[f] = x * ((1.0 - alpha) + alpha * like)
-        total = sum(out.values()) + 1e-30
-        return {f: x / total for f, x in out.items()}
+            bin_mask = np.asarray(self.spread_matrix @ shares[family], dtype=np.float32)
+            if analysis.texture_keep is not None:
+                # a sustained noise texture's share of each bin is FX's before the families split the rest
+                bin_mask *= analysis.texture_keep
+            stem = istft(analysis.spectrum * bin_mask[None], analysis.length)
+            stems[family] = stem
+            families_sum += stem
+        stems["FX"] = accompaniment - families_sum  # the residual
+        return stems
 
-    def synthesize(self, state: dict, shares: dict[str, np.ndarray], acc: np.ndarray) -> dict[str, np.ndarray]:
-        """Band masks → bin masks (rows of `spread` sum to one, so the masks still do) → stems."""
-        spec, n = state["spec"], state["n"]
-        out: dict[str, np.ndarray] = {}
-        acc_sum = np.zeros_like(acc)
-        # a sustained noise texture's share of each bin is FX's before the families split the rest
-        keep = state["keep"]
-        for f in ACCOMPANIMENT_STEMS:
-            if f == "FX":
-                continue
-            m = np.asarray(self.spread @ shares[f], dtype=np.float32)
-            if keep is not None:
-                m *= keep
-            y = istft(spec * m[None], n)
-            out[f] = y
-            acc_sum += y
-        out["FX"] = acc - acc_sum  # the residual
-        return out
-
-    def accompaniment(self, acc: np.ndarray, families: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    def accompaniment(
+        self, accompaniment: np.ndarray, families: tuple[str, ...] | None = None
+    ) -> dict[str, np.ndarray]:
         """Split the accompaniment into the ten instrument stems (DSP path). With `families`, only those
         families' templates compete (the others' stems come out silent; FX keeps the residual)."""
-        P = self.params
+        params = self.params
         if families is not None:
-            P = dict(P)
-            P["harm_fams"] = tuple(f for f in P["harm_fams"] if f in families)
-            P["perc_fams"] = tuple(f for f in P["perc_fams"] if f in families) or ("Percussion",)
-        state = self.analyse(acc, P)
-        return self.synthesize(state, self.band_shares(state, P), acc)
+            params = replace(
+                params,
+                harmonic_families=tuple(f for f in params.harmonic_families if f in families),
+                percussive_families=tuple(f for f in params.percussive_families if f in families) or ("Percussion",),
+            )
+        analysis = self.analyse(accompaniment, params)
+        return self.synthesize(analysis, self.band_shares(analysis, params), accompaniment)
 
-    def __call__(self, x: np.ndarray, progress: ProgressCallback = no_progress) -> dict[str, np.ndarray]:
-        vocals, acc, dem = self.vocals(x)
+    def __call__(self, chunk: np.ndarray, progress: ProgressCallback = no_progress) -> dict[str, np.ndarray]:
+        vocals, accompaniment, demucs_sources = self.vocals(chunk)
         progress(0.4, "vocals")
         lead, backing = self.lead_backing(vocals)
         del vocals
         stems = {"Vocals": lead, "Backing Vocals": backing}
         progress(0.5, "backing vocals")
-        if dem:
+        if demucs_sources:
             # demucs knows drums, bass, guitar, piano; the DSP path splits its "other" stem among the
             # families demucs lacks
-            for name, key in (("Drums", "drums"), ("Bass", "bass"), ("Guitar", "guitar"), ("Keyboard", "piano")):
-                stems[name] = np.asarray(dem[key], dtype=np.float32)
-            other = acc - stems["Drums"] - stems["Bass"] - stems["Guitar"] - stems["Keyboard"]
+            for name, source in DEMUCS_STEMS.items():
+                stems[name] = np.asarray(demucs_sources[source], dtype=np.float32)
+            other = accompaniment - stems["Drums"] - stems["Bass"] - stems["Guitar"] - stems["Keyboard"]
             rest = self.accompaniment(other, ("Strings", "Brass", "Woodwinds", "Percussion", "Synth", "FX"))
             for name in ("Strings", "Brass", "Woodwinds", "Percussion", "Synth"):
                 stems[name] = rest[name]
         else:
-            stems.update(self.accompaniment(acc))
+            stems.update(self.accompaniment(accompaniment))
         progress(1.0, "instruments")
         # fold float rounding into FX: the chunk's stems sum to the chunk exactly
-        total = np.zeros_like(x)
+        total = np.zeros_like(chunk)
         for name in TWELVE_STEMS:
             if name != "FX":
                 total += stems[name]
-        stems["FX"] = x - total
+        stems["FX"] = chunk - total
         return stems
 
     def methods(self) -> dict[str, str]:
-        dm = self.dict_method
-        vocal = f"demucs-{DEMUCS_MODEL}" if self.demucs else "spleeter-2stems"
-        m = {
-            "Vocals": f"{vocal}+spatial-centre",
-            "Backing Vocals": f"{vocal}+spatial-side",
-            "Drums": f"hpss+{dm}",
-            "Bass": f"hpss+{dm}",
-            "Guitar": f"hpss+{dm}",
-            "Keyboard": f"hpss+{dm}",
-            "Strings": f"hpss+{dm}",
-            "Brass": f"hpss+{dm}",
-            "Woodwinds": f"hpss+{dm}",
-            "Percussion": f"hpss+{dm}",
-            "Synth": f"hpss+{dm}",
-            "FX": "noise-texture+residual",
+        vocal_method = f"demucs-{DEMUCS_MODEL}" if self.demucs else "spleeter-2stems"
+        methods = {
+            "Vocals": f"{vocal_method}+spatial-centre",
+            "Backing Vocals": f"{vocal_method}+spatial-side",
+            **dict.fromkeys(ACCOMPANIMENT_STEMS, f"hpss+{self.dictionary_method}"),
+            "FX": "noise-texture+residual",  # with demucs too: the texture mask runs on demucs' "other"
         }
         if self.demucs:
-            for name in ("Drums", "Bass", "Guitar", "Keyboard"):
-                m[name] = f"demucs-{DEMUCS_MODEL}"
-            m["FX"] = "noise-texture+residual"  # the texture mask runs on demucs' "other"
-        return m
+            for name in DEMUCS_STEMS:
+                methods[name] = f"demucs-{DEMUCS_MODEL}"
+        return methods
 
 
 def _soften_group(
-    r: dict[str, np.ndarray], w: dict[str, np.ndarray], group: tuple[str, ...], power: float
+    shares: dict[str, np.ndarray], weights: dict[str, np.ndarray], group: tuple[str, ...], power: float
 ) -> dict[str, np.ndarray]:
-    """Re-split the group's joint share `Σ r[f]` by `w[f] ** power` (masks still sum to one; the other
-    families' shares are unchanged)."""
-    members = [f for f in group if f in r]
+    """Re-split the group's joint share `Σ shares[f]` by `weights[f] ** power` (masks still sum to one; the
+    other families' shares are unchanged)."""
+    members = [family for family in group if family in shares]
     if len(members) < 2:
-        return r
-    joint = sum(r[f] for f in members)
-    wp = {f: w[f] ** np.float32(power) for f in members}
-    total = sum(wp.values()) + 1e-30
-    out = dict(r)
-    for f in members:
-        out[f] = joint * (wp[f] / total)
+        return shares
+    joint = sum(shares[family] for family in members)
+    softened = {family: weights[family] ** np.float32(power) for family in members}
+    total = sum(softened.values()) + 1e-30
+    out = dict(shares)
+    for family in members:
+        out[family] = joint * (softened[family] / total)
     return out
 
 
@@ -368,73 +352,66 @@ def _demucs_ready(options: SeparationOptions) -> bool:
 
 
 # --------------------------------------------------------------------------------------------------
-# Output sinks: RAM for short inputs, disk-backed arrays for long ones
+# Entry points
 
 
-class _Sink:
-    def __init__(self, names: tuple[str, ...], channels: int, n: int):
-        self.names, self.channels, self.n = names, channels, n
-        total = len(names) * channels * n * 4
-        self.on_disk = total > IN_MEMORY_LIMIT_BYTES
-        self._files: dict[str, object] = {}
-        self._arrays: dict[str, np.ndarray] = {}
-        if self.on_disk:
-            for name in names:
-                f = tempfile.TemporaryFile(prefix="songforge-stem-")  # noqa: SIM115 - lives as long as the memmap
-                f.truncate(channels * n * 4)
-                self._files[name] = f
-        else:
-            for name in names:
-                self._arrays[name] = np.zeros((channels, n), dtype=np.float32)
+class _EnergyCountingWriter:
+    """Hands the blocks on to the sink and sums each stem's energy on the way (for the silent flags)."""
 
-    def write(self, name: str, start: int, block: np.ndarray) -> None:
-        """Store `block` (channels, m) at sample `start` (each sample written exactly once)."""
-        if not self.on_disk:
-            self._arrays[name][:, start : start + block.shape[1]] = block
-            return
-        f = self._files[name]
-        fd = f.fileno()
-        for c in range(self.channels):
-            os.pwrite(fd, np.ascontiguousarray(block[c], dtype=np.float32).tobytes(), (c * self.n + start) * 4)
+    def __init__(self, sink: StemBlockSink) -> None:
+        self.sink = sink
+        self.energies = dict.fromkeys(TWELVE_STEMS, 0.0)
 
-    def result(self, name: str) -> np.ndarray:
-        if not self.on_disk:
-            return self._arrays[name]
-        f = self._files[name]
-        f.flush()
-        arr = np.memmap(f, dtype=np.float32, mode="r+", shape=(self.channels, self.n))
-        return arr
+    def __call__(self, start: int, blocks: Mapping[str, np.ndarray]) -> None:
+        self.sink.write(start, blocks)
+        for name, block in blocks.items():
+            self.energies[name] += energy(block)
 
 
-# --------------------------------------------------------------------------------------------------
-# Entry point
+def stream_twelve_stems(
+    mix: np.ndarray,
+    sample_rate: int,
+    sink: StemBlockSink,
+    progress: ProgressCallback = no_progress,
+    options: SeparationOptions | None = None,
+) -> list[StemInfo]:
+    """The twelve stems of a validated mix (float32 (channels, samples), any rate), streamed to `sink`
+    chunk by chunk, in TWELVE_STEMS order. Every block has the mix's channels; the stems add up to the
+    mix (FX takes the residual). An all-zero mix gives twelve silent stems."""
+    options = options or SeparationOptions()
+    channels, length = mix.shape
+    if not np.any(mix):
+        silence = np.zeros((channels, min(length, block_length(sample_rate))), dtype=np.float32)
+        for start, stop in block_ranges(length, silence.shape[1]):
+            sink.write(start, dict.fromkeys(TWELVE_STEMS, silence[:, : stop - start]))
+        progress(1.0, "done")
+        return [StemInfo(name, "silence", True) for name in TWELVE_STEMS]
 
+    separator = _ChunkSeparator(options)
+    progress(0.05, "dictionaries")
+    writer = _EnergyCountingWriter(sink)
 
-def _silent_stems(mix: np.ndarray, method: str) -> list[SeparatedStem]:
-    return [
-        SeparatedStem(name, np.zeros_like(mix, dtype=np.float32), method, True, {})
-        for name in TWELVE_STEMS
-    ]
+    def process(chunk: ChunkView, chunk_progress: ProgressCallback) -> dict[str, np.ndarray]:
+        return _separate_any_channels(separator, chunk.samples(), sample_rate, chunk_progress)
 
+    def overall(fraction: float, stage: str) -> None:
+        progress(0.05 + 0.9 * fraction, stage)
 
-def _chunk_plan(n: int, sr: int) -> list[tuple[int, int, int, int]]:
-    """[(read_start, read_stop, fade_in_end, fade_out_start)] with cross-fade weights summing to one."""
-    core = int(CHUNK_SECONDS * sr)
-    margin = int(MARGIN_SECONDS * sr)
-    if n <= core + 2 * margin:
-        return [(0, n, 0, n)]
-    n_chunks = math.ceil(n / core)
-    if n - (n_chunks - 1) * core <= 2 * margin:  # no tiny last chunk: fold it into the previous one
-        n_chunks -= 1
-    plan = []
-    for k in range(n_chunks):
-        a = k * core
-        b = n if k == n_chunks - 1 else (k + 1) * core
-        rs, re = (a - margin if k > 0 else 0), (b + margin if k < n_chunks - 1 else n)
-        fade_in_end = a + margin if k > 0 else 0
-        fade_out_start = b - margin if k < n_chunks - 1 else n
-        plan.append((rs, re, fade_in_end, fade_out_start))
-    return plan
+    overlap_add(mix, plan_seconds(length, sample_rate), process, writer, overall, "instruments")
+
+    methods = separator.methods()
+    mix_energy = energy(mix)
+    infos = []
+    for name in TWELVE_STEMS:
+        stem_energy = writer.energies[name]
+        relative_db = round(10 * math.log10((stem_energy + 1e-20) / (mix_energy + 1e-20)), 2)
+        infos.append(
+            StemInfo(
+                name, methods[name], is_silent(stem_energy, mix_energy, mix.size), {"energy_db_vs_mix": relative_db}
+            )
+        )
+    progress(1.0, "done")
+    return infos
 
 
 def separate_twelve_stems(
@@ -443,108 +420,49 @@ def separate_twelve_stems(
     progress: ProgressCallback = no_progress,
     options: SeparationOptions | None = None,
 ) -> list[SeparatedStem]:
-    """Split `mix` (float32 (channels, samples), any rate) into the twelve stems, in TWELVE_STEMS order.
+    """Split `mix` (float32 (channels, samples), any rate) into the twelve stems, in TWELVE_STEMS order
+    (`separate(mix, sample_rate, StemSet.TWELVE, …)`): every stem has the shape of `mix`; the stems add
+    up to the mix (FX takes the residual)."""
+    from songforge.engines.separation import separate
 
-    Every stem has the shape of `mix`; the stems add up to the mix (FX takes the residual).
-    """
-    options = options or SeparationOptions()
-    mix = as_channels_first(mix, sample_rate)
-    if not np.isfinite(mix).all():
-        raise ValueError("The audio contains NaN or infinite samples.")
-    channels, n = mix.shape
-    if n == 0 or not np.any(mix):
-        progress(1.0, "done")
-        return _silent_stems(mix, "silence")
-
-    sep = _ChunkSeparator(options)
-    progress(0.05, "dictionaries")
-    sink = _Sink(TWELVE_STEMS, channels, n)
-    plan = _chunk_plan(n, sample_rate)
-    stem_energy = dict.fromkeys(TWELVE_STEMS, 0.0)
-    pending: dict[str, np.ndarray] | None = None  # cross-fade region carried to the next chunk
-    for k, (rs, re, fin, fout) in enumerate(plan):
-        lo, hi = 0.05 + 0.9 * k / len(plan), 0.05 + 0.9 * (k + 1) / len(plan)
-
-        def chunk_progress(f: float, stage: str, lo: float = lo, hi: float = hi) -> None:
-            progress(lo + (hi - lo) * min(max(f, 0.0), 1.0), stage)
-
-        stems = _separate_any_channels(sep, mix[:, rs:re], sample_rate, chunk_progress)
-        # cross-fade weights (linear ramps over the overlaps), summing to one across chunks
-        w = np.ones(re - rs, dtype=np.float32)
-        if fin > rs:
-            w[: fin - rs] = (np.arange(fin - rs, dtype=np.float32) + 0.5) / (fin - rs)
-        if fout < re:
-            w[fout - rs :] = 1.0 - (np.arange(re - fout, dtype=np.float32) + 0.5) / (re - fout)
-        final_stop = fout - rs  # samples [rs, fout) are final; [fout, re) waits for the next chunk
-        carried: dict[str, np.ndarray] = {}
-        for name in TWELVE_STEMS:
-            y = stems.pop(name)
-            y *= w[None, :]
-            if pending is not None:
-                y[:, : pending[name].shape[1]] += pending[name]
-            sink.write(name, rs, y[:, :final_stop])
-            stem_energy[name] += energy(y[:, :final_stop])
-            if fout < re:
-                carried[name] = y[:, final_stop:].copy()
-        pending = carried or None
-
-    methods = sep.methods()
-    mix_energy = energy(mix)
-    # silent: far below the mix, or below ~-120 dBFS RMS
-    threshold = max(mix_energy * 10 ** (SILENCE_DB / 10), 1e-12 * mix.size)
-    out = []
-    for name in TWELVE_STEMS:
-        audio = sink.result(name)
-        out.append(
-            SeparatedStem(
-                name,
-                audio,
-                methods[name],
-                stem_energy[name] <= threshold,
-                {
-                    "energy_db_vs_mix": round(10 * math.log10((stem_energy[name] + 1e-20) / (mix_energy + 1e-20)), 2),
-                    "storage": "memmap" if sink.on_disk else "memory",
-                },
-            )
-        )
-    progress(1.0, "done")
-    return out
+    return separate(mix, sample_rate, StemSet.TWELVE, progress, options)
 
 
 def _separate_any_channels(
-    sep: _ChunkSeparator, chunk: np.ndarray, sample_rate: int, progress: ProgressCallback = no_progress
+    separator: _ChunkSeparator, chunk: np.ndarray, sample_rate: int, progress: ProgressCallback = no_progress
 ) -> dict[str, np.ndarray]:
     """Stereo → stereo; mono → duplicated to stereo and averaged back; >2 channels → each as mono."""
-    channels, n = chunk.shape
+    channels, length = chunk.shape
     if channels > 2:
-        per = []
-        for c in range(channels):
+        per_channel = []
+        for channel in range(channels):
 
-            def sub(f: float, stage: str, c: int = c) -> None:
-                progress((c + f) / channels, stage)
+            def channel_progress(fraction: float, stage: str, channel: int = channel) -> None:
+                progress((channel + fraction) / channels, stage)
 
-            per.append(_separate_any_channels(sep, chunk[c : c + 1], sample_rate, sub))
-        return {name: np.concatenate([p[name] for p in per], axis=0) for name in TWELVE_STEMS}
-    x = resample(chunk, sample_rate, WORK_RATE)
+            per_channel.append(
+                _separate_any_channels(separator, chunk[channel : channel + 1], sample_rate, channel_progress)
+            )
+        return {name: np.concatenate([stems[name] for stems in per_channel], axis=0) for name in TWELVE_STEMS}
+    at_model_rate = resample(chunk, sample_rate, MODEL_SAMPLE_RATE)
     if channels == 1:
-        x = np.concatenate([x, x], axis=0)
-    if not np.any(x):
-        stems = {name: np.zeros_like(x) for name in TWELVE_STEMS}
+        at_model_rate = np.concatenate([at_model_rate, at_model_rate], axis=0)
+    if not np.any(at_model_rate):
+        stems = {name: np.zeros_like(at_model_rate) for name in TWELVE_STEMS}
     else:
-        stems = sep(np.ascontiguousarray(x), progress)
+        stems = separator(np.ascontiguousarray(at_model_rate), progress)
     out: dict[str, np.ndarray] = {}
-    total = np.zeros((channels, n), dtype=np.float32)
+    total = np.zeros((channels, length), dtype=np.float32)
     for name in TWELVE_STEMS:
-        y = stems[name]
+        stem = stems[name]
         if channels == 1:
-            y = y.mean(axis=0, keepdims=True)
-        y = resample(y, WORK_RATE, sample_rate)
-        if y.shape[1] < n:
-            y = np.pad(y, ((0, 0), (0, n - y.shape[1])))
-        y = np.ascontiguousarray(y[:, :n], dtype=np.float32)
-        out[name] = y
+            stem = stem.mean(axis=0, keepdims=True)
+        stem = resample(stem, MODEL_SAMPLE_RATE, sample_rate)
+        if stem.shape[1] < length:
+            stem = np.pad(stem, ((0, 0), (0, length - stem.shape[1])))
+        stem = np.ascontiguousarray(stem[:, :length], dtype=np.float32)
+        out[name] = stem
         if name != "FX":
-            total += y
+            total += stem
     out["FX"] = chunk - total  # exact sum at the input rate
     return out
-

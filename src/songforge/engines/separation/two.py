@@ -1,94 +1,82 @@
 """The Two stem set: Vocals and Instrumental.
 
-Default: the bundled Spleeter 2-stem model (`spleeter.py`). When the operator prefers demucs and
-htdemucs weights are present in the model directory, demucs makes the vocals instead. Either way the
-Instrumental is `mix - Vocals`, so the two stems add up to the mix exactly.
+Default: the bundled Spleeter 2-stem model (`spleeter.py`), whose vocals come out chunk by chunk.
+When the operator prefers demucs and htdemucs weights are present in the model directory, demucs
+makes the vocals instead (whole, then handed on in blocks). Either way the Instrumental is
+`mix - Vocals`, block by block, so the two stems add up to the mix exactly.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import numpy as np
 
 from songforge.engines.progress import ProgressCallback
-from songforge.engines.separation import SeparatedStem, SeparationOptions
-from songforge.engines.separation.stems import energy
+from songforge.engines.separation import SeparationOptions, StemBlockSink, StemInfo
+from songforge.engines.separation.chunking import block_length, block_ranges
+from songforge.engines.separation.stems import TWO_STEMS, energy, is_silent
 
 log = logging.getLogger(__name__)
 
-# A stem is "silent" when its energy is this far below the mix (or the mix itself is silent).
-SILENCE_RELATIVE_DB = -60.0
-SILENCE_ABSOLUTE_RMS = 1e-6  # ≈ -120 dBFS
+
+class _TwoStemWriter:
+    """Turns vocal blocks into [Vocals, Instrumental] blocks for the sink, summing energies on the way."""
+
+    def __init__(self, mix: np.ndarray, sink: StemBlockSink) -> None:
+        self.mix, self.sink = mix, sink
+        self.energies = dict.fromkeys(TWO_STEMS, 0.0)
+        self.mix_energy = 0.0
+
+    def __call__(self, start: int, vocals: np.ndarray) -> None:
+        mix_block = self.mix[:, start : start + vocals.shape[1]]
+        blocks: Mapping[str, np.ndarray] = {
+            "Vocals": vocals,
+            "Instrumental": mix_block - vocals,  # the residual: the stems sum to the mix
+        }
+        self.sink.write(start, blocks)
+        self.mix_energy += energy(mix_block)
+        for name, block in blocks.items():
+            self.energies[name] += energy(block)
+
+    def infos(self, method: str) -> list[StemInfo]:
+        size = self.mix.size
+        return [StemInfo(name, method, is_silent(self.energies[name], self.mix_energy, size)) for name in TWO_STEMS]
 
 
-def validate_mix(mix: np.ndarray, sample_rate: int) -> np.ndarray:
-    """The mix as float32 (channels, samples), or ValueError with a sentence a user can act on."""
-    array = np.asarray(mix)
-    if array.dtype.kind not in "fiu":
-        raise ValueError(f"The audio must be numeric samples, got dtype {array.dtype}.")
-    if array.ndim == 1:
-        array = array[None, :]
-    if array.ndim != 2:
-        raise ValueError(f"The audio must be shaped (channels, samples), got shape {array.shape}.")
-    if array.shape[0] < 1 or array.shape[0] > 64:
-        raise ValueError(
-            f"The audio must be shaped (channels, samples) with 1 to 64 channels, got shape {array.shape}."
-        )
-    if array.shape[1] == 0:
-        raise ValueError("The audio is empty (no samples).")
-    if not isinstance(sample_rate, (int, np.integer)) or not 1_000 <= sample_rate <= 768_000:
-        raise ValueError(f"The sample rate must be an integer between 1000 and 768000 Hz, got {sample_rate!r}.")
-    array = array.astype(np.float32, copy=False)
-    if not np.isfinite(array).all():
-        raise ValueError("The audio contains NaN or infinite samples.")
-    return array
-
-
-def is_silent(stem: np.ndarray, mix: np.ndarray) -> bool:
-    """Energy below -60 dB relative to the mix, or absolute silence."""
-    stem_energy = energy(stem) / max(stem.size, 1)
-    mix_energy = energy(mix) / max(mix.size, 1)
-    if stem_energy <= SILENCE_ABSOLUTE_RMS**2:
-        return True
-    return stem_energy <= mix_energy * 10 ** (SILENCE_RELATIVE_DB / 10)
-
-
-def separate_two_stems(
+def stream_two_stems(
     mix: np.ndarray,
     sample_rate: int,
+    sink: StemBlockSink,
     progress: ProgressCallback,
     options: SeparationOptions,
-) -> list[SeparatedStem]:
-    """[Vocals, Instrumental], each float32 shaped like `mix`."""
-    mix = validate_mix(mix, sample_rate)
+) -> list[StemInfo]:
+    """[Vocals, Instrumental] of a validated mix (float32 (channels, samples)), streamed to `sink`."""
+    writer = _TwoStemWriter(mix, sink)
     if not np.any(mix):
-        silence = np.zeros_like(mix)
+        silence = np.zeros((mix.shape[0], min(mix.shape[1], block_length(sample_rate))), dtype=np.float32)
+        for start, stop in block_ranges(mix.shape[1], silence.shape[1]):
+            sink.write(start, dict.fromkeys(TWO_STEMS, silence[:, : stop - start]))
         progress(1.0, "vocals")
-        return [
-            SeparatedStem("Vocals", silence, "silence", True),
-            SeparatedStem("Instrumental", silence.copy(), "silence", True),
-        ]
+        return [StemInfo(name, "silence", True) for name in TWO_STEMS]
 
-    vocals: np.ndarray | None = None
-    method = "spleeter-2stems"
     if options.prefer_demucs:
         from songforge.engines.separation import demucs_backend
 
         if demucs_backend.demucs_available(options, "htdemucs"):
             try:
                 sources = demucs_backend.separate_with_demucs(mix, sample_rate, "htdemucs", options, progress)
-                vocals = sources["vocals"]
-                method = "demucs-htdemucs"
             except demucs_backend.DemucsUnavailableError as exc:
                 log.warning("demucs unavailable, using spleeter for vocals: %s", exc)
-    if vocals is None:
-        from songforge.engines.separation.spleeter import separate_vocals_accompaniment
+            else:
+                vocals = np.asarray(sources.pop("vocals"), dtype=np.float32)
+                del sources
+                for start, stop in block_ranges(mix.shape[1], block_length(sample_rate)):
+                    writer(start, vocals[:, start:stop])
+                return writer.infos("demucs-htdemucs")
 
-        vocals, _ = separate_vocals_accompaniment(mix, sample_rate, progress)
-    vocals = np.ascontiguousarray(vocals, dtype=np.float32)
-    instrumental = mix - vocals  # the residual goes to the Instrumental: the stems sum to the mix
-    return [
-        SeparatedStem("Vocals", vocals, method, is_silent(vocals, mix)),
-        SeparatedStem("Instrumental", instrumental, method, is_silent(instrumental, mix)),
-    ]
+    from songforge.engines.separation.spleeter import stream_vocals
+
+    stream_vocals(mix, sample_rate, writer, progress)
+    return writer.infos("spleeter-2stems")

@@ -1,15 +1,45 @@
-"""gen_stem task: separate a clip the caller can see into the Two or Twelve stem set."""
+"""gen_stem task: separate a clip the caller can see into the Two or Twelve stem set.
+
+The separation streams each finished block of every stem into the publisher, whose encoders run in
+parallel with the separation: when the last block is out, the files are all but written.
+"""
 
 from songforge.core.jobs import StemParams
 from songforge.core.lifecycle import ClipOutput
+from songforge.core.stem_sets import StemSet
 from songforge.core.work import master_of_clip
 from songforge.engines.audio import AudioDecodeError
-from songforge.engines.separation import SeparationOptions, StemSet, separate
+from songforge.engines.separation import SeparationOptions, separate_stream
 from songforge.worker.context import JobContext, JobFailed, JobResult
-from songforge.worker.publish import load_master, publish_clip_audio
+from songforge.worker.publish import ClipPublisher, ClipToPublish, load_master
 
-# Share of the task's progress that separation takes; publishing the files takes the rest.
+# Shares of the task's progress: decoding the master, then separating and publishing side by side
+# (publishing's share is what is left to write once the separation has finished).
+DECODE_SHARE = 0.02
 SEPARATION_SHARE = 0.8
+PUBLISH_SHARE = 0.97 - DECODE_SHARE - SEPARATION_SHARE
+
+
+class _StemProgress:
+    """One task progress from two that run at once: the separation's and the publisher's."""
+
+    def __init__(self, context: JobContext) -> None:
+        self._context = context
+        self._separated = 0.0
+        self._published = 0.0
+
+    def separation(self, fraction: float, stage: str) -> None:
+        self._separated = max(self._separated, fraction)
+        self._report(stage)
+
+    def publishing(self, fraction: float, stage: str) -> None:
+        self._published = max(self._published, fraction)
+        self._report(stage)
+
+    def _report(self, stage: str) -> None:
+        self._context.progress(
+            DECODE_SHARE + SEPARATION_SHARE * self._separated + PUBLISH_SHARE * self._published, stage
+        )
 
 
 def run(context: JobContext, params: StemParams) -> JobResult:
@@ -22,30 +52,36 @@ def run(context: JobContext, params: StemParams) -> JobResult:
         audio = load_master(context.services.blobs, master_key)
     except AudioDecodeError as error:
         raise JobFailed(f"the source audio could not be read: {error}", error_type="invalid_audio") from error
-    context.progress(0.02, "decoded")
+    context.progress(DECODE_SHARE, "decoded")
     options = SeparationOptions(
         model_dir=str(settings.resolved_model_dir),
         allow_download=settings.allow_model_download,
         prefer_demucs=settings.prefer_demucs,
     )
-    try:
-        stems = separate(
-            audio.samples,
-            audio.sample_rate,
-            stem_set,
-            progress=lambda fraction, stage: context.progress(0.02 + fraction * SEPARATION_SHARE, stage),
-            options=options,
+    clips = [
+        ClipToPublish(clip_id=clip_id, title=data["title"], stem=stem_name)
+        for clip_id, data, stem_name in zip(
+            context.job.clip_ids, context.job.clip_data, stem_set.stem_names, strict=True
         )
-    except ValueError as error:
-        raise JobFailed(f"the audio could not be separated: {error}", error_type="invalid_audio") from error
+    ]
+    progress = _StemProgress(context)
+    with ClipPublisher(
+        context.services.blobs,
+        context.workdir,
+        audio.sample_rate,
+        clips,
+        total_samples=audio.samples.shape[1],
+        progress=progress.publishing,
+    ) as publisher:
+        try:
+            stems = separate_stream(audio.samples, audio.sample_rate, stem_set, publisher, progress.separation, options)
+        except ValueError as error:
+            raise JobFailed(f"the audio could not be separated: {error}", error_type="invalid_audio") from error
+        files = publisher.finish()
     outputs: list[ClipOutput] = []
-    for index, (clip_id, data, stem) in enumerate(zip(context.job.clip_ids, context.job.clip_data, stems, strict=True)):
-        files = publish_clip_audio(
-            context.services.blobs, context.workdir, clip_id, stem.audio, audio.sample_rate, data["title"]
-        )
-        data["metadata"]["duration"] = files.duration
+    for clip, data, stem in zip(clips, context.job.clip_data, stems, strict=True):
+        data["metadata"]["duration"] = files[clip.clip_id].duration
         data["metadata"]["stem_silent"] = stem.silent
         data["metadata"]["engine"] = stem.method
-        outputs.append(ClipOutput(clip_id, data, files))
-        context.progress(0.02 + SEPARATION_SHARE + (index + 1) / len(stems) * (0.97 - SEPARATION_SHARE), "publish")
+        outputs.append(ClipOutput(clip.clip_id, data, files[clip.clip_id]))
     return JobResult(clips=outputs)

@@ -38,7 +38,9 @@ def run(context: JobContext, params: UploadParams) -> JobResult:
     clip_id = context.job.clip_ids[0]
     data = context.job.clip_data[0]
     title = data.get("title") or Path(filename).stem or "upload"
-    files = publish_clip_audio(context.services.blobs, context.workdir, clip_id, audio.samples, audio.sample_rate, title)
+    files = publish_clip_audio(
+        context.services.blobs, context.workdir, clip_id, audio.samples, audio.sample_rate, title
+    )
     data["title"] = title
     data["metadata"]["duration"] = files.duration
     if params.source == "file":

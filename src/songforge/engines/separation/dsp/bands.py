@@ -9,16 +9,15 @@ from functools import lru_cache
 
 import numpy as np
 
-N_FFT = 4096
-HOP = 1024
-SAMPLE_RATE = 44100
+from songforge.engines.separation.stft import MODEL_SAMPLE_RATE, N_FFT
+
 F_MIN = 20.0
 F_MAX = 18000.0
 BANDS_PER_OCTAVE = 36
 
 
 @lru_cache(maxsize=8)
-def band_centres(n_fft: int = N_FFT, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+def band_centres(n_fft: int = N_FFT, sample_rate: int = MODEL_SAMPLE_RATE) -> np.ndarray:
     """Centre frequency (Hz) of each band."""
     df = sample_rate / n_fft
     ratio = 2.0 ** (1.0 / BANDS_PER_OCTAVE) - 1.0
@@ -30,7 +29,7 @@ def band_centres(n_fft: int = N_FFT, sample_rate: int = SAMPLE_RATE) -> np.ndarr
 
 
 @lru_cache(maxsize=8)
-def band_matrix(n_fft: int = N_FFT, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+def band_matrix(n_fft: int = N_FFT, sample_rate: int = MODEL_SAMPLE_RATE) -> np.ndarray:
     """(bands, bins) non-negative triangular filterbank; each row sums to 1 (a band is the weighted
     average of its bins, so wide high bands do not outweigh narrow low ones).
 
@@ -61,7 +60,7 @@ def band_matrix(n_fft: int = N_FFT, sample_rate: int = SAMPLE_RATE) -> np.ndarra
 
 
 @lru_cache(maxsize=8)
-def spread_matrix(n_fft: int = N_FFT, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+def spread_matrix(n_fft: int = N_FFT, sample_rate: int = MODEL_SAMPLE_RATE) -> np.ndarray:
     """(bins, bands): interpolates band values back to bins (rows sum to 1)."""
     m = band_matrix(n_fft, sample_rate).T.copy()
     m /= np.maximum(m.sum(axis=1, keepdims=True), 1e-12)

@@ -39,6 +39,7 @@ from songforge.engines.separation.dsp.render import (
     SoundFontRenderer,
     timgm6mb_path,
 )
+from songforge.engines.separation.stft import HOP, MODEL_SAMPLE_RATE, N_FFT, stft
 
 log = logging.getLogger(__name__)
 
@@ -114,26 +115,21 @@ _lock = threading.Lock()
 _memory_cache: dict[str, Dictionary] = {}
 
 
-def _note_power_spectrum(audio: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
-    """Mean power spectrum over frames of a mono signal → (bins,)."""
-    win = np.hanning(n_fft + 1)[:-1].astype(np.float32)
-    n = len(audio)
-    if n < n_fft:
-        audio = np.pad(audio, (0, n_fft - n))
-        n = n_fft
-    n_frames = 1 + (n - n_fft) // hop
-    idx = np.arange(n_fft)[None, :] + hop * np.arange(n_frames)[:, None]
-    frames = audio[idx] * win
-    spec = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    return spec.mean(axis=0)
+def _note_power_spectrum(audio: np.ndarray) -> np.ndarray:
+    """Mean power spectrum over the frames of a mono signal (frames from its first sample on, not
+    centred; at least one) → (N_BINS,)."""
+    if len(audio) < N_FFT:
+        audio = np.pad(audio, (0, N_FFT - len(audio)))
+    power: np.ndarray = (np.abs(stft(audio[None], center=False)[0]) ** 2).mean(axis=1)
+    return power
 
 
 def learn_dictionary(sf2_path: str | os.PathLike[str] | None = None) -> Dictionary:
     """Render the LEARN_SPEC notes and drum keys through the soundfont and build templates."""
     sf2 = Path(sf2_path) if sf2_path else timgm6mb_path()
-    sr, n_fft, hop = bands.SAMPLE_RATE, bands.N_FFT, bands.HOP
+    sr = MODEL_SAMPLE_RATE
     renderer = SoundFontRenderer(sf2, sr)
-    fb = bands.band_matrix(n_fft, sr)
+    fb = bands.band_matrix()
     cols: list[np.ndarray] = []
     fams: list[str] = []
     pitches: list[int] = []
@@ -150,19 +146,19 @@ def learn_dictionary(sf2_path: str | os.PathLike[str] | None = None) -> Dictiona
                 x = audio[i * seg : (i + 1) * seg]
                 if np.max(np.abs(x)) < 1e-5:
                     continue  # the soundfont has no sample there
-                cols.append(_note_power_spectrum(x, n_fft, hop).astype(np.float32))
+                cols.append(_note_power_spectrum(x).astype(np.float32))
                 fams.append(fam)
                 pitches.append(k)
     dseg = 0.6
     notes = [Note(i * dseg, i * dseg + 0.3, k, 100) for i, k in enumerate(DRUM_KEYS)]
     audio = renderer.render(notes, 0, is_drum=True, duration=len(DRUM_KEYS) * dseg).mean(axis=0)
     seg = int(dseg * sr)
-    for i, k in enumerate(DRUM_KEYS):
+    for i in range(len(DRUM_KEYS)):
         x = audio[i * seg : (i + 1) * seg]
         if np.max(np.abs(x)) < 1e-5:
             continue
         # drums: the first 0.2 s (the hit) matters most
-        cols.append(_note_power_spectrum(x[: int(0.25 * sr)], n_fft, hop).astype(np.float32))
+        cols.append(_note_power_spectrum(x[: int(0.25 * sr)]).astype(np.float32))
         fams.append("Drums")
         pitches.append(0)
     W = fb @ np.stack(cols, axis=1)  # (bands, K): one batched product
@@ -174,7 +170,7 @@ def learn_dictionary(sf2_path: str | os.PathLike[str] | None = None) -> Dictiona
 
 def _cache_key(sf2: Path) -> str:
     st = sf2.stat()
-    h = hashlib.sha256(f"{DICTIONARY_VERSION}|{sf2.name}|{st.st_size}|{bands.N_FFT}|{bands.HOP}".encode())
+    h = hashlib.sha256(f"{DICTIONARY_VERSION}|{sf2.name}|{st.st_size}|{N_FFT}|{HOP}".encode())
     h.update(repr(sorted(LEARN_SPEC.items())).encode())
     h.update(repr(DRUM_KEYS).encode())
     return h.hexdigest()[:16]

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ def _soundfont_bytes(path: str) -> bytes:
         return f.read()
 
 
-def _new_synth(sf2_path: str | os.PathLike[str], sample_rate: int):
+def _new_synth(sf2_path: str | os.PathLike[str], sample_rate: int) -> tuple[Any, int]:
     try:
         import tinysoundfont
     except ImportError as exc:  # pragma: no cover - depends on the install

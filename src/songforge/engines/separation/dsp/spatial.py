@@ -17,15 +17,14 @@ def centre_mask(spec: np.ndarray, width: float = 0.3, smooth: tuple[int, int] = 
     """
     if spec.shape[0] != 2:
         return np.ones(spec.shape[1:], dtype=np.float32)
-    L, R = spec[0], spec[1]
-    aL, aR = np.abs(L), np.abs(R)
-    s = aL + aR + 1e-9
-    level = (aL - aR) / s
-    coh = np.real(L * np.conj(R)) / (aL * aR + 1e-9)  # cos of the phase difference
-    m = np.exp(-((level / width) ** 2)) * np.clip((1.0 + coh) / 2.0, 0.0, 1.0) ** 2
+    left, right = spec[0], spec[1]
+    left_level, right_level = np.abs(left), np.abs(right)
+    level_difference = (left_level - right_level) / (left_level + right_level + 1e-9)
+    phase_agreement = np.real(left * np.conj(right)) / (left_level * right_level + 1e-9)  # cos of the phase difference
+    mask = np.exp(-((level_difference / width) ** 2)) * np.clip((1.0 + phase_agreement) / 2.0, 0.0, 1.0) ** 2
     if smooth and (smooth[0] > 1 or smooth[1] > 1):
-        e = (aL * aL + aR * aR).astype(np.float32)
-        num = uniform_filter(m.astype(np.float32) * e, size=smooth, mode="nearest")
-        den = uniform_filter(e, size=smooth, mode="nearest") + 1e-12
-        m = num / den
-    return np.clip(m, 0.0, 1.0).astype(np.float32)
+        power = (left_level * left_level + right_level * right_level).astype(np.float32)
+        weighted = uniform_filter(mask.astype(np.float32) * power, size=smooth, mode="nearest")
+        mask = weighted / (uniform_filter(power, size=smooth, mode="nearest") + 1e-12)
+    clipped: np.ndarray = np.clip(mask, 0.0, 1.0).astype(np.float32)
+    return clipped
