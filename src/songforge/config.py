@@ -56,11 +56,18 @@ class Settings(BaseSettings):
     max_prompt_chars: int = 5000
     max_tags_chars: int = 1000
     max_title_chars: int = 200
-    max_batch_ids: int = 500
+    # new-api polls all of a channel's unfinished tasks in one POST /suno/fetch, up to its TASK_QUERY_LIMIT
+    # (default 1000), without chunking (Part A §1).
+    max_batch_ids: int = 1000
 
     # Outbound HTTP (upload-by-URL and webhooks).
     allow_private_urls: bool = False
+    # The deadline of a whole download (resolve, connect, redirects, headers and body), not of one read.
     url_fetch_timeout_seconds: float = 30.0
+    # Upload-by-URL jobs run on their own threads, at most this many at once, so slow remote servers never
+    # hold the job threads (when all are busy, the next URL job runs on its job thread, bounded by the
+    # deadline above). 0: run them all on the job threads.
+    url_fetch_concurrency: int = Field(default=4, ge=0)
     url_max_redirects: int = 3
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 5

@@ -2,6 +2,7 @@
 
 import importlib.util
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ def run_checks(settings: Settings) -> list[Check]:
     return [
         _database(settings),
         _data_dir(settings),
+        _server(settings),
         _ffmpeg(),
         _torch(),
         _spleeter_weights(),
@@ -50,6 +52,36 @@ def _data_dir(settings: Settings) -> Check:
         return Check("data dir", False, f"{path}: {error}")
     free_gb = shutil.disk_usage(path).free / 1e9
     return Check("data dir", True, f"{path} (writable, {free_gb:.1f} GB free)")
+
+
+def _server(settings: Settings) -> Check:
+    """The running `serve --processes N` on this data dir, as its supervisor last described it."""
+    from songforge.supervisor import WORKER_OK, running_servers
+
+    servers = running_servers(settings.data_dir)
+    if not servers:
+        return Check("server processes", True, "no `serve --processes N` running on this data dir", required=False)
+    details = []
+    healthy = True
+    for server in servers:
+        workers, http = server["workers"], server["http"]
+        worker = f"worker {workers['state']}"
+        if workers["state"] == WORKER_OK:
+            worker += f" (pid {workers['pid']})"
+        else:
+            healthy = False
+            worker += f", next start in {workers['next_start_in_s']} s as of {_ago(server['updated_at'])}"
+        if workers["restarts"]:
+            worker += f", {workers['restarts']} restart(s), last: {workers['last_exit']}"
+        details.append(
+            f"supervisor pid {server['pid']} on {server['host']}:{server['port']}: "
+            f"{http['running']}/{server['http_processes']} HTTP processes up, {worker}"
+        )
+    return Check("server processes", healthy, "; ".join(details))
+
+
+def _ago(moment: float) -> str:
+    return f"{max(time.time() - moment, 0.0):.0f} s ago"
 
 
 def _ffmpeg() -> Check:

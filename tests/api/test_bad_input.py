@@ -1,6 +1,8 @@
 """Bad input gets a 4xx with a sentence in the right envelope; bad audio a FAILURE with a named reason;
 limits answer 429; and none of it hurts the service (spec Part A §2, §14, §15; ARCHITECTURE §6)."""
 
+import re
+import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from songforge.api.app import create_app
 from songforge.config import credits_to_micros
 from songforge.core.accounts import revoke_key
 from songforge.core.urls import clip_blob_names
-from songforge.db.models import Account, ApiKey, LedgerEntry
+from songforge.db.models import Account, ApiKey, LedgerEntry, Task
 from songforge.engines.audio import encode_mp3
 from tests.api.helpers import (
     assert_auth_error,
@@ -323,9 +325,19 @@ def test_credits_are_reserved_at_submit(mclient: TestClient, mmake_key: Callable
 # ------------------------------------------------------------------------------------- bad audio
 
 
+# A fail_reason is a sentence for the user: never a Python exception's name or a traceback (issue 10, F4).
+PYTHON_TYPE_NAME = re.compile(r"Error:|Exception|Traceback|NoneType|\b[A-Z][a-z]+[A-Z]\w*Error\b")
+
+
+def assert_user_sentence(reason: str) -> None:
+    assert reason and PYTHON_TYPE_NAME.search(reason) is None, reason
+    assert "internal error" not in reason.lower(), reason
+
+
 def assert_failed_upload(task: dict[str, Any], *words: str) -> None:
     assert_task_shape(task)
     assert task["status"] == "FAILURE"
+    assert_user_sentence(task["fail_reason"])
     reason = task["fail_reason"].lower()
     for word in words:
         assert word in reason, task["fail_reason"]
@@ -359,6 +371,81 @@ def test_random_bytes_upload_fails_with_a_named_reason(mclient: TestClient, mkey
     assert_failed_upload(wait_for_task(mclient, mkey, assert_submitted(response)))
 
 
+def wav_header(bits: int, *, audio_format: int = 1, channels: int = 1, rate: int = 44100) -> bytes:
+    """A WAV file whose fmt chunk says what the arguments say, with 4,000 bytes of silence."""
+    data = b"\x00" * 4000
+    block = channels * bits // 8
+    fmt = struct.pack("<HHIIHH", audio_format, channels, rate, rate * block, block, bits)
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + len(data))
+        + b"WAVEfmt "
+        + struct.pack("<I", 16)
+        + fmt
+        + (b"data" + struct.pack("<I", len(data)) + data)
+    )
+
+
+@pytest.mark.parametrize(
+    "header",
+    [{"bits": 0}, {"bits": 0, "channels": 0}, {"bits": 16, "audio_format": 0}, {"bits": 16, "audio_format": 99}],
+    ids=["0-bits", "0-bits-0-channels", "format-0", "format-99"],
+)
+def test_wav_with_an_impossible_header_fails_with_a_sentence(
+    mclient: TestClient, mkey: str, header: dict[str, int]
+) -> None:
+    """A WAV header saying 0 bits per sample was "internal error: AttributeError: 'NoneType' object …"."""
+    response = upload_bytes(mclient, mkey, "broken.wav", wav_header(**header), "audio/wav")
+    assert_failed_upload(wait_for_task(mclient, mkey, assert_submitted(response)), "header")
+
+
+def own_source(mclient: TestClient, key: str, tmp_path: Path, name: str) -> dict[str, Any]:
+    upload = upload_wav(mclient, key, write_wav(tmp_path / f"{name}.wav", seconds=1.0))
+    assert upload["status"] == "SUCCESS", upload["fail_reason"]
+    return {"task": {"task_id": upload["task_id"]}, "clip": upload["data"][0]}
+
+
+def test_stems_of_a_clip_whose_master_is_missing_fail_with_a_sentence(
+    mclient: TestClient, mmake_key: Callable[..., str], tmp_path: Path
+) -> None:
+    """A missing master file was "internal error: FileNotFoundError: …"."""
+    key = mmake_key(10.0)
+    own = own_source(mclient, key, tmp_path, "lost")
+    services = mclient.app.state.services  # type: ignore[attr-defined]
+    services.blobs.delete(clip_blob_names(own["clip"]["id"])["master"])
+    task_id = assert_submitted(mclient.post("/suno/submit/music", headers=auth(key), json=stem_request(own)))
+    task = wait_for_task(mclient, key, task_id)
+    assert task["status"] == "FAILURE"
+    assert_user_sentence(task["fail_reason"])
+    assert "missing" in task["fail_reason"] and own["clip"]["id"] in task["fail_reason"], task["fail_reason"]
+    assert task["data"][0]["metadata"]["error_type"] == "audio_missing"
+    assert account_state(mclient, key)[0] == credits_to_micros(10.0), "the price is refunded"
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "zero-bits"])
+def test_wav_render_of_a_damaged_master_fails_with_a_sentence(
+    mclient: TestClient, mmake_key: Callable[..., str], tmp_path: Path, damage: str
+) -> None:
+    key = mmake_key(10.0)
+    clip_id = own_source(mclient, key, tmp_path, damage)["clip"]["id"]
+    services = mclient.app.state.services  # type: ignore[attr-defined]
+    master = clip_blob_names(clip_id)["master"]
+    if damage == "missing":
+        services.blobs.delete(master)
+    else:
+        content = b"\x00garbage" * 100 if damage == "garbage" else wav_header(0)
+        services.blobs.local_path(master).write_bytes(content)
+    assert_success(mclient.get(f"/suno/act/wav/{clip_id}", headers=auth(key)))
+    with services.db.session() as session:
+        task_id = session.execute(
+            select(Task.id).where(Task.source_clip_id == clip_id, Task.kind == "wav")
+        ).scalar_one()
+    task = wait_for_task(mclient, key, task_id)
+    assert task["status"] == "FAILURE"
+    assert_user_sentence(task["fail_reason"])
+    assert clip_id in task["fail_reason"], task["fail_reason"]
+
+
 def test_failed_priced_job_is_refunded_exactly_once(
     mclient: TestClient, mmake_key: Callable[..., str], tmp_path: Path
 ) -> None:
@@ -374,6 +461,7 @@ def test_failed_priced_job_is_refunded_exactly_once(
     assert_task_shape(task)
     assert task["status"] == "FAILURE"
     assert "source audio" in task["fail_reason"], task["fail_reason"]
+    assert_user_sentence(task["fail_reason"])
     assert all(clip["status"] == "error" and clip["audio_url"] == "" for clip in task["data"])
     balance, ledger = account_state(mclient, key)
     assert balance == credits_to_micros(1.0)

@@ -5,6 +5,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -90,8 +91,29 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/stall-headers":
             release.wait(10)
             self.close_connection = True
+        elif path == "/trickle":
+            # One byte every 0.1 s: each read succeeds at once, so only an overall deadline stops it.
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self._trickle(b"x" * 100000)
+        elif path == "/trickle-headers":
+            self._trickle(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"y" * 100000)
+        elif path == "/trickle-redirects":
+            self._send(302, headers={"Location": "/trickle"})
         else:
             self._send(404, b"not here")
+
+    def _trickle(self, data: bytes) -> None:
+        try:
+            for index in range(len(data)):
+                if release.wait(0.1):
+                    break
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+        except OSError:  # the client hung up: what the deadline should make it do
+            pass
+        self.close_connection = True
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -347,6 +369,25 @@ def test_a_stalled_body_times_out(server: str, tmp_path: Path) -> None:
 def test_stalled_headers_time_out(server: str, tmp_path: Path) -> None:
     with pytest.raises(FetchFailed, match=r"timed out after 0\.5 s"):
         fetch(f"{server}/stall-headers", tmp_path / "out", timeout_s=0.5)
+
+
+@pytest.mark.parametrize("path", ["/trickle", "/trickle-headers", "/trickle-redirects"])
+def test_a_trickling_server_is_cut_at_the_deadline(server: str, tmp_path: Path, path: str) -> None:
+    """The timeout is a deadline for the whole download (issue 10, F2: one byte every 0.5 s held a job
+    thread for 67 s with an 8 s timeout)."""
+    started = time.monotonic()
+    with pytest.raises(FetchFailed, match=r"timed out after 1\.5 s"):
+        fetch(f"{server}{path}", tmp_path / "out", timeout_s=1.5)
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.5 + 0.5, f"the download took {elapsed:.1f} s with a 1.5 s deadline"
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_stalled_read_is_cut_at_the_deadline_not_after_it(server: str, tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(FetchFailed, match="timed out"):
+        fetch(f"{server}/stall", tmp_path / "out", timeout_s=1.0)
+    assert time.monotonic() - started < 1.5
 
 
 # --- post_json -------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """The two error envelopes of Part A §2, and handlers that make every error one of them."""
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from songforge.api.responses import FastJSONResponse
 from songforge.core.errors import CoreError, InvalidInput, NotInAccount, QueueFull, QuotaExceeded, TooManyTasks
@@ -78,7 +80,44 @@ def _describe_validation_error(error: RequestValidationError) -> str:
     return "; ".join(sentences) + "."
 
 
+# Answers every authenticated route can give, documented on each of them in the OpenAPI document.
+RATE_LIMITED_RESPONSE = {"description": "rate_limited, too_many_tasks or queue_full: slow down (see Retry-After)"}
+
+
+def _document_shared_errors(app: FastAPI) -> None:
+    """Add the 429 that the key check can answer to every /suno/ operation of the OpenAPI document
+    (operations that name their own 429 keep it)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        for path, item in schema.get("paths", {}).items():
+            if path.startswith("/suno/"):
+                for operation in item.values():
+                    if isinstance(operation, dict) and "responses" in operation:
+                        operation["responses"].setdefault("429", dict(RATE_LIMITED_RESPONSE))
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods some route serves at the request's path (a path can have several routes)."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    _document_shared_errors(app)
+
     @app.exception_handler(TaskApiError)
     async def _task_error(_: Request, error: TaskApiError) -> FastJSONResponse:
         return FastJSONResponse(
@@ -99,12 +138,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return FastJSONResponse(task_error_body("invalid_request", _describe_validation_error(error)), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, error: StarletteHTTPException) -> FastJSONResponse:
+    async def _http_error(request: Request, error: StarletteHTTPException) -> FastJSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "invalid_request")
         message = str(error.detail) if error.detail else "request failed"
         if error.status_code == 404 and message == "Not Found":
             message = "no such route; see /docs for the routes songforge serves"
-        return FastJSONResponse(task_error_body(code, message), status_code=error.status_code)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+            message = f"method {request.method} is not allowed here; allowed: {headers['Allow']}"
+        return FastJSONResponse(task_error_body(code, message), status_code=error.status_code, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> FastJSONResponse:

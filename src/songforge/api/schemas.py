@@ -79,6 +79,23 @@ class UploadUrlRequest(_Open):
     callBackUrl: str | None = None
 
 
+class UploadAudioRequest(_Open):
+    extension: str | None = Field(
+        None, description="Six-step upload, step 1: the file's type (mp3, wav, flac, ogg, opus, m4a, aac, webm, aiff)."
+    )
+
+
+class UploadFinishRequest(_Open):
+    upload_type: str | None = Field("file_upload", description="Six-step upload, step 3: always `file_upload`.")
+    upload_filename: str | None = Field(None, description="The file's name; the clip's title is its stem.")
+
+
+class InitializeClipRequest(_Open):
+    title: str | None = Field(None, description="The clip's title (default: the uploaded file's name).")
+    notify_hook: str | None = Field(None, description="Webhook URL for the upload task.")
+    callBackUrl: str | None = Field(None, description="Alias of notify_hook.")
+
+
 _Model = TypeVar("_Model", bound=BaseModel)
 
 

@@ -18,7 +18,7 @@ from songforge.core.clock import new_id, now
 from songforge.core.errors import QuotaExceeded
 from songforge.core.jobs import JobKind, JobParams, params_as_stored
 from songforge.core.queries import render_task_object
-from songforge.core.status import ACTIVE_TASK_STATUSES, ClipStatus, TaskStatus
+from songforge.core.status import ACTIVE_TASK_STATUSES, CLIP_STATUS_WHILE, ClipStatus, TaskStatus
 from songforge.core.urls import UrlSigner
 from songforge.core.wire import with_base_url
 from songforge.db.models import Account, Clip, LedgerEntry, Task, WebhookDelivery
@@ -103,7 +103,7 @@ def create_task(
                 task_id=task.id,
                 account_id=caller.account_id,
                 position=position,
-                status=ClipStatus.QUEUED,
+                status=CLIP_STATUS_WHILE[TaskStatus.QUEUED],
                 data_json=orjson.dumps({"title": new_clip.title, **new_clip.data}).decode(),
             )
         )
@@ -156,7 +156,8 @@ def count_active_tasks(session: Session, *, api_key_id: str | None = None) -> in
 
 
 def claim_task(session: Session, task_id: str, worker_id: str, lease_seconds: float, signer: UrlSigner) -> bool:
-    """QUEUED (or IN_PROGRESS with an expired lease) → IN_PROGRESS owned by `worker_id`.
+    """QUEUED (or IN_PROGRESS with an expired lease) → IN_PROGRESS owned by `worker_id`; its clips
+    `queued` → `submitted` (core/status.py CLIP_STATUS_WHILE).
 
     Only the first claim is a status change a client sees (one IN_PROGRESS webhook); a re-claim after a
     crash keeps the status, the start time and the progress reached so far.
@@ -179,6 +180,12 @@ def claim_task(session: Session, task_id: str, worker_id: str, lease_seconds: fl
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
+    # The clips leave the queue with their task, in the same transaction (status agreement, core/status.py).
+    session.execute(
+        update(Clip)
+        .where(Clip.task_id == task_id, Clip.status == CLIP_STATUS_WHILE[TaskStatus.QUEUED])
+        .values(status=CLIP_STATUS_WHILE[TaskStatus.IN_PROGRESS])
+    )
     attempts = session.execute(select(Task.attempts).where(Task.id == task_id)).scalar_one()
     publish_state(session, task_id, signer, notify=attempts == 1)
     return True

@@ -136,3 +136,27 @@ class WebhookDelivery(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[float] = mapped_column(Float)
     delivered_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class UploadSession(Base):
+    """One six-step file upload (spec B §14.2): its signed target, the staged file and the clip it became."""
+
+    __tablename__ = "upload_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the upload id
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    api_key_id: Mapped[str] = mapped_column(String(36))
+    extension: Mapped[str] = mapped_column(String(16))
+    content_type: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # pending | complete | error
+    staged_blob: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the file the target received
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    filename: Mapped[str] = mapped_column(Text, default="")  # upload-finish's `upload_filename`
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Chosen at step 1 (the status step's `s3_id` is `m_<clip_id>`); the clip initialize-clip creates.
+    clip_id: Mapped[str] = mapped_column(String(36))
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)  # the upload target's expiry (also signed into it)
+    uploaded_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)

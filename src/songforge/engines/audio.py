@@ -174,6 +174,13 @@ def _decode(
         raise ValueError("target_sample_rate must be positive")
     with _open_input(source) as container:
         stream = _audio_stream(container)
+        if stream.codec_context is None:  # FFmpeg found no decoder (e.g. a WAV header saying 0 bits per sample)
+            kind = _sniff_kind(source)
+            raise AudioDecodeError(
+                (f"the file starts like {kind} but its " if kind else "the file's ")
+                + "header describes an audio encoding that FFmpeg cannot decode (the header is damaged or the "
+                "codec is not supported)"
+            )
         native_rate = stream.codec_context.sample_rate or stream.rate
         if not native_rate:
             raise AudioDecodeError("the file's audio stream has no sample rate")

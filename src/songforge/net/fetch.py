@@ -2,17 +2,22 @@
 
 Redirects are followed by hand so that each hop's host is resolved and checked again, and every
 connection goes to the address that was checked (the Host header and TLS SNI/certificate check still use
-the name in the URL). Time is bounded by one overall deadline, not only per read.
+the name in the URL).
 
-Residual risks, documented rather than hidden:
-- A server that trickles bytes can hold a download for up to twice ``timeout_s``: each read may wait
-  the time that was left when the request started, and the deadline is checked between reads.
-- Environment proxies (HTTP_PROXY, …) are ignored on purpose: a proxy would resolve names itself,
-  out of the guard's sight.
+Time is bounded by one overall deadline (`timeout_s`) for the whole exchange — name resolution, connects,
+redirects, headers and body: it is checked after every chunk the server sends, and a timer shuts the
+connection's socket down when it passes, so a server that trickles bytes (or stalls mid-read) cannot hold
+a download past it.
+
+Residual risk, documented rather than hidden: environment proxies (HTTP_PROXY, …) are ignored on purpose:
+a proxy would resolve names itself, out of the guard's sight.
 """
 
+import contextlib
+import socket
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import Message
@@ -25,7 +30,6 @@ from songforge.net.guard import FetchFailed, Target, resolve_target
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = "songforge/0.1"
-_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,34 +53,38 @@ def download_to_file(
 
     ``dest`` is removed again when the download fails part-way.
     """
-    deadline = time.monotonic() + timeout_s
     current = url
     redirects = 0
-    try:
-        with _client() as client:
-            while True:
-                target = resolve_target(current, allow_private, _remaining(deadline, timeout_s))
-                with _exchange(client, "GET", target, deadline=deadline, timeout_s=timeout_s) as response:
-                    location = response.headers.get("location")
-                    if response.status_code in REDIRECT_STATUSES and location:
-                        redirects += 1
-                        if redirects > max_redirects:
-                            raise FetchFailed(f"too many redirects (more than {max_redirects})")
-                        current = str(target.url.join(location))
-                        continue
-                    if not 200 <= response.status_code < 300:
-                        raise FetchFailed(f"the server answered {response.status_code}")
-                    size = _stream_to_file(response, dest, max_bytes, deadline, timeout_s)
-                    return FetchResult(
-                        final_url=str(target.url),
-                        content_type=_media_type(response.headers.get("content-type", "")),
-                        size=size,
-                        filename=_filename(response.headers.get("content-disposition", ""), target.url),
-                    )
-    except httpx.TimeoutException:
-        raise FetchFailed(f"timed out after {timeout_s:g} s") from None
-    except httpx.HTTPError as exc:
-        raise FetchFailed(f"the download failed ({_reason(exc)})") from None
+    with _Deadline(timeout_s) as deadline:
+        try:
+            with _client() as client:
+                while True:
+                    target = resolve_target(current, allow_private, deadline.remaining())
+                    with _exchange(client, "GET", target, deadline) as response:
+                        location = response.headers.get("location")
+                        if response.status_code in REDIRECT_STATUSES and location:
+                            redirects += 1
+                            if redirects > max_redirects:
+                                raise FetchFailed(f"too many redirects (more than {max_redirects})")
+                            current = str(target.url.join(location))
+                            continue
+                        if not 200 <= response.status_code < 300:
+                            raise FetchFailed(f"the server answered {response.status_code}")
+                        size = _stream_to_file(response, dest, max_bytes, deadline)
+                        return FetchResult(
+                            final_url=str(target.url),
+                            content_type=_media_type(response.headers.get("content-type", "")),
+                            size=size,
+                            filename=_filename(response.headers.get("content-disposition", ""), target.url),
+                        )
+        except httpx.TimeoutException:
+            raise deadline.failure() from None
+        except (httpx.HTTPError, FetchFailed) as exc:
+            if deadline.expired:  # the timer cut the connection: whatever broke, the cause is the deadline
+                raise deadline.failure() from None
+            if isinstance(exc, FetchFailed):
+                raise
+            raise FetchFailed(f"the download failed ({_reason(exc)})") from None
 
 
 def post_json(
@@ -92,27 +100,23 @@ def post_json(
     Raises UrlRefused for a URL that is refused, FetchFailed when no answer came. The response body is
     never read, so a receiver cannot make songforge hold a large answer in memory.
     """
-    deadline = time.monotonic() + timeout_s
     request_headers = {"Content-Type": "application/json", **headers}
-    try:
-        target = resolve_target(url, allow_private, _remaining(deadline, timeout_s))
-        with (
-            _client() as client,
-            _exchange(
-                client,
-                "POST",
-                target,
-                deadline=deadline,
-                timeout_s=timeout_s,
-                headers=request_headers,
-                content=body,
-            ) as response,
-        ):
-            return response.status_code
-    except httpx.TimeoutException:
-        raise FetchFailed(f"timed out after {timeout_s:g} s") from None
-    except httpx.HTTPError as exc:
-        raise FetchFailed(f"the request failed ({_reason(exc)})") from None
+    with _Deadline(timeout_s) as deadline:
+        try:
+            target = resolve_target(url, allow_private, deadline.remaining())
+            with (
+                _client() as client,
+                _exchange(client, "POST", target, deadline, headers=request_headers, content=body) as response,
+            ):
+                return response.status_code
+        except httpx.TimeoutException:
+            raise deadline.failure() from None
+        except (httpx.HTTPError, FetchFailed) as exc:
+            if deadline.expired:
+                raise deadline.failure() from None
+            if isinstance(exc, FetchFailed):
+                raise
+            raise FetchFailed(f"the request failed ({_reason(exc)})") from None
 
 
 def describe_size(n: int) -> str:
@@ -131,14 +135,74 @@ def _client() -> httpx.Client:
     )
 
 
+class _Deadline:
+    """One overall deadline for an outbound exchange.
+
+    `remaining()` raises the timeout once it has passed (checked between steps and after every chunk read);
+    a timer shuts down the sockets of the exchange's connections when it passes, which wakes a read or
+    handshake that is blocked waiting for the server, so no single read can outlive the deadline either.
+    """
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self.at = time.monotonic() + timeout_s
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(timeout_s, 0.0), self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> "_Deadline":
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def failure(self) -> FetchFailed:
+        return FetchFailed(f"timed out after {self.timeout_s:g} s")
+
+    def remaining(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0 or self.expired:
+            raise self.failure()
+        return left
+
+    def trace(self, event_name: str, info: Mapping[str, object]) -> None:
+        """httpcore's `trace` extension: note each new connection's socket, to cut it at the deadline."""
+        if not event_name.endswith((".connect_tcp.complete", ".start_tls.complete")):
+            return
+        stream = info.get("return_value")
+        get_extra_info = getattr(stream, "get_extra_info", None)
+        sock = get_extra_info("socket") if get_extra_info is not None else None
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _cut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _cut(sock)
+
+
+def _cut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
 @contextmanager
 def _exchange(
     client: httpx.Client,
     method: str,
     target: Target,
+    deadline: _Deadline,
     *,
-    deadline: float,
-    timeout_s: float,
     headers: dict[str, str] | None = None,
     content: bytes | None = None,
 ) -> Iterator[httpx.Response]:
@@ -146,7 +210,7 @@ def _exchange(
     last_error: Exception | None = None
     for address in target.addresses or (None,):
         request_headers = dict(headers or {})
-        extensions: dict[str, object] = {}
+        extensions: dict[str, object] = {"trace": deadline.trace}
         url = target.url
         if address is not None:
             url = target.url.copy_with(host=str(address))
@@ -158,7 +222,7 @@ def _exchange(
             url,
             headers=request_headers,
             content=content,
-            timeout=httpx.Timeout(_remaining(deadline, timeout_s)),
+            timeout=httpx.Timeout(deadline.remaining()),
             extensions=extensions,
         )
         try:
@@ -174,7 +238,7 @@ def _exchange(
     raise FetchFailed(f"could not connect to {target.host} ({_reason(last_error)})")
 
 
-def _stream_to_file(response: httpx.Response, dest: Path, max_bytes: int, deadline: float, timeout_s: float) -> int:
+def _stream_to_file(response: httpx.Response, dest: Path, max_bytes: int, deadline: _Deadline) -> int:
     too_big = FetchFailed(f"the file is larger than the {describe_size(max_bytes)} limit")
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
@@ -183,23 +247,16 @@ def _stream_to_file(response: httpx.Response, dest: Path, max_bytes: int, deadli
     size = 0
     try:
         with dest.open("wb") as handle:
-            for chunk in response.iter_bytes(_CHUNK):
+            for chunk in response.iter_bytes():  # each chunk as it arrives: the deadline is checked per read
                 size += len(chunk)
                 if size > max_bytes:
                     raise too_big
                 handle.write(chunk)
-                _remaining(deadline, timeout_s)
+                deadline.remaining()
     except BaseException:
         dest.unlink(missing_ok=True)
         raise
     return size
-
-
-def _remaining(deadline: float, timeout_s: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise FetchFailed(f"timed out after {timeout_s:g} s")
-    return left
 
 
 def _host_header(target: Target) -> str:

@@ -1,5 +1,6 @@
 """What a job handler gets (JobContext) and gives back (JobResult)."""
 
+import dataclasses
 import tempfile
 import threading
 import time
@@ -10,6 +11,7 @@ from typing import Any
 from songforge.core.lifecycle import AttachedFile, ClipOutput
 from songforge.core.services import Services
 from songforge.core.work import ClaimedJob, keep_lease
+from songforge.storage.base import BlobStore
 
 
 class JobFailed(Exception):
@@ -33,6 +35,38 @@ class JobResult:
     attachments: list[AttachedFile] = field(default_factory=list)
 
 
+class RecordingBlobStore:
+    """The blob store as a job sees it: notes every name the job stores, so that the runner can remove the
+    files of a job that gave up (see JobRunner._remove_orphans)."""
+
+    def __init__(self, inner: BlobStore) -> None:
+        self.inner = inner
+        self.written: list[str] = []
+        self._lock = threading.Lock()  # the publisher stores clips from several threads
+
+    def _note(self, name: str) -> None:
+        with self._lock:
+            if name not in self.written:
+                self.written.append(name)
+
+    def put_file(self, name: str, source: Path) -> None:
+        self._note(name)
+        self.inner.put_file(name, source)
+
+    def put_bytes(self, name: str, data: bytes) -> None:
+        self._note(name)
+        self.inner.put_bytes(name, data)
+
+    def exists(self, name: str) -> bool:
+        return self.inner.exists(name)
+
+    def local_path(self, name: str) -> Path:
+        return self.inner.local_path(name)
+
+    def delete(self, name: str) -> None:
+        self.inner.delete(name)
+
+
 class JobContext:
     """Progress reporting, lease keeping and scratch space for one running job."""
 
@@ -40,7 +74,8 @@ class JobContext:
     _MIN_PROGRESS_INTERVAL = 0.5
 
     def __init__(self, services: Services, job: ClaimedJob, worker_id: str) -> None:
-        self.services = services
+        self.blobs = RecordingBlobStore(services.blobs)
+        self.services = dataclasses.replace(services, blobs=self.blobs)  # handlers store through the recorder
         self.job = job
         self.worker_id = worker_id
         self._last_write = 0.0

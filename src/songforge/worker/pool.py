@@ -7,12 +7,13 @@ import threading
 from collections.abc import Callable
 
 from songforge.core.services import Services
-from songforge.worker.runner import JobRunner, new_worker_id
-from songforge.worker.sweeper import release_dead_local_leases, remove_stale_scratch, sweep
+from songforge.worker.runner import DownloadLane, JobRunner, new_worker_id
+from songforge.worker.sweeper import release_dead_local_leases, remove_leftover_files, sweep
 
 log = logging.getLogger("songforge.worker")
 
 SWEEP_INTERVAL_SECONDS = 2.0
+LEFTOVER_INTERVAL_SECONDS = 3600.0
 
 
 class WorkerPool:
@@ -21,19 +22,25 @@ class WorkerPool:
         self.job_threads = job_threads
         self.deliver_webhooks = deliver_webhooks
         self.stop_event = threading.Event()
-        self.runners = [JobRunner(services, new_worker_id()) for _ in range(job_threads)]
+        # Upload-by-URL jobs wait on remote servers: they get threads of their own (see DownloadLane).
+        self.downloads = DownloadLane(services.settings.url_fetch_concurrency)
+        self.runners = [JobRunner(services, new_worker_id(), self.downloads) for _ in range(job_threads)]
         self.threads: list[threading.Thread] = []
         self.webhook_sender: object | None = None
 
     def start(self) -> None:
         release_dead_local_leases(self.services)
-        remove_stale_scratch(self.services)
+        remove_leftover_files(self.services)
         for index, runner in enumerate(self.runners):
             self._spawn(f"songforge-job-{index}", functools.partial(self._job_loop, runner))
         if self.runners:
             interval = self.services.settings.lease_seconds / 3
             self._spawn("songforge-heartbeat", lambda: self._every(interval, self._heartbeat))
         self._spawn("songforge-sweeper", lambda: self._every(SWEEP_INTERVAL_SECONDS, lambda: sweep(self.services)))
+        self._spawn(
+            "songforge-files",
+            lambda: self._every(LEFTOVER_INTERVAL_SECONDS, lambda: remove_leftover_files(self.services)),
+        )
         if self.deliver_webhooks:
             from songforge.worker.webhooks import WebhookSender
 
@@ -46,6 +53,7 @@ class WorkerPool:
         self.services.dispatcher.wake_all()
         for thread in self.threads:
             thread.join(timeout)
+        self.downloads.join(timeout)
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)

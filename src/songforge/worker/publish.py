@@ -36,7 +36,9 @@ __all__ = [
     "ClipPublisher",
     "ClipToPublish",
     "PublishError",
+    "StoredAudioMissing",
     "load_master",
+    "missing_audio_reason",
     "publish_clip_audio",
 ]
 
@@ -379,5 +381,19 @@ def publish_clip_audio(
         return publisher.finish()[clip_id]
 
 
+class StoredAudioMissing(LookupError):
+    """A clip's stored file is not in the blob store (deleted or lost by the operator)."""
+
+
+def missing_audio_reason(clip_id: str) -> str:
+    """The fail_reason of a job whose source clip's stored audio is gone."""
+    return f"the stored audio of clip {clip_id} is missing from the server's storage, so it cannot be used"
+
+
 def load_master(blobs: BlobStore, master_key: str) -> DecodedAudio:
-    return decode_file(blobs.local_path(master_key))
+    """Decode a clip's master; StoredAudioMissing when the file is gone, AudioDecodeError when unreadable."""
+    try:
+        path = blobs.local_path(master_key)
+    except FileNotFoundError:
+        raise StoredAudioMissing(master_key) from None
+    return decode_file(path)

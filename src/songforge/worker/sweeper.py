@@ -1,35 +1,24 @@
 """Housekeeping passes the worker pool runs: leases of dead local processes, tasks past their deadline."""
 
 import logging
-import os
 import shutil
 import socket
 import time
 
 from songforge.core.housekeeping import fail_overdue_tasks, release_leases_of_dead_processes
 from songforge.core.services import Services
+from songforge.core.uploads import discard_abandoned_uploads
+from songforge.processes import process_is_alive
 
 log = logging.getLogger("songforge.sweeper")
 
 
 def release_dead_local_leases(services: Services) -> int:
     """Expire leases held by dead processes of this host, so a restart resumes their jobs at once."""
-    released = release_leases_of_dead_processes(services, socket.gethostname(), _process_alive)
+    released = release_leases_of_dead_processes(services, socket.gethostname(), process_is_alive)
     if released:
         log.info("released %d job(s) left behind by a dead worker process", released)
     return released
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def remove_stale_scratch(services: Services) -> int:
@@ -44,6 +33,14 @@ def remove_stale_scratch(services: Services) -> int:
             shutil.rmtree(entry, ignore_errors=True)
             removed += 1
     return removed
+
+
+def remove_leftover_files(services: Services) -> None:
+    """Files nothing will use again: scratch of crashed jobs, uploads abandoned before they became a clip."""
+    scratch = remove_stale_scratch(services)
+    uploads = discard_abandoned_uploads(services)
+    if scratch or uploads:
+        log.info("removed %d stale scratch dir(s) and %d abandoned upload(s)", scratch, uploads)
 
 
 def sweep(services: Services) -> None:

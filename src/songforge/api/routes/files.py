@@ -4,14 +4,18 @@ Access: a valid `sig` (the URLs songforge hands out carry one) or the owning acc
 Anything else is a 404, so a file's existence is never revealed to another account.
 """
 
+import os
 import re
+from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from starlette.types import Receive, Scope, Send
 
 from songforge.api.auth import Authenticator
-from songforge.api.errors import AuthError, TaskApiError
+from songforge.api.errors import AuthError, TaskApiError, task_error_body
+from songforge.api.responses import FastJSONResponse
 from songforge.core.accounts import key_secret_from_header
 from songforge.core.files import account_of_clip
 from songforge.core.services import Services
@@ -20,31 +24,95 @@ from songforge.core.urls import clip_id_of_blob
 router = APIRouter(tags=["files"])
 
 MEDIA_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "jpeg": "image/jpeg", "mp4": "video/mp4"}
-_RANGE_SPEC = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+# One byte-range spec: "first-last", "first-" or "-suffix" (RFC 9110 §14.1.2). Numbers of any length are
+# matched here and sized without int() (a 5,000-digit number must not reach int(): Python refuses it).
+_RANGE_SPEC = re.compile(r"^[ \t]*([0-9]*)[ \t]*-[ \t]*([0-9]*)[ \t]*$")
+# More specs than this in one header: the header is ignored and the whole file is sent.
+MAX_RANGES = 16
+# Bigger than any file: numbers with more digits than this are "past the end" without being converted.
+_HUGE = 1 << 62
+_MAX_DIGITS = 18
 
 
-def _range_is_well_formed(header: str) -> bool:
-    unit, _, specs = header.partition("=")
-    if unit.strip().lower() != "bytes" or not specs:
-        return False
-    for spec in specs.split(","):
-        match = _RANGE_SPEC.match(spec)
-        if match is None or match.groups() == ("", ""):
-            return False
-        start, end = match.groups()
-        if start and end and int(start) > int(end):
-            return False
-    return True
+def _number(digits: str) -> int:
+    significant = digits.lstrip("0")
+    return _HUGE if len(significant) > _MAX_DIGITS else int(significant or "0")
+
+
+def plan_range(header: str, size: int) -> list[tuple[int, int]] | None:
+    """What a Range header asks of a file of `size` bytes: the satisfiable (first, last) byte positions,
+    [] when none is satisfiable (answer 416), or None when the header is malformed or absurd (ignore it
+    and send the whole file, as RFC 9110 §14.2 allows)."""
+    unit, equals, specs = header.partition("=")
+    if not equals or unit.strip().lower() != "bytes":
+        return None
+    parts = [part for part in specs.split(",") if part.strip()]
+    if not parts or len(parts) > MAX_RANGES:
+        return None
+    ranges: list[tuple[int, int]] = []
+    for part in parts:
+        match = _RANGE_SPEC.match(part)
+        if match is None:
+            return None
+        first_digits, last_digits = match.groups()
+        if not first_digits and not last_digits:
+            return None
+        if not first_digits:  # "-N": the last N bytes
+            suffix = _number(last_digits)
+            if suffix > 0 and size > 0:
+                ranges.append((max(size - suffix, 0), size - 1))
+            continue
+        first = _number(first_digits)
+        last = _number(last_digits) if last_digits else _HUGE
+        if first > last:
+            return None
+        if first < size:
+            ranges.append((first, min(last, size - 1)))
+    return ranges
 
 
 class _FileResponse(FileResponse):
-    """A malformed Range header is ignored (RFC 9110 §14.2 allows it): the whole file, not a text/plain 400."""
+    """Range requests decided here, so every answer is 200, 206 or a 416 in songforge's envelope.
+
+    A malformed or absurd Range header is ignored (the whole file); a header whose ranges all lie past the
+    end is 416; otherwise Starlette serves the satisfiable ranges, handed to it in a form it always accepts.
+    """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = scope.get("headers", [])
         ranges = [value.decode("latin-1") for key, value in headers if key == b"range"]
-        if ranges and not _range_is_well_formed(ranges[0]):
-            scope = {**scope, "headers": [(key, value) for key, value in headers if key != b"range"]}
+        if ranges:
+            try:
+                stat_result = self.stat_result
+                if stat_result is None:
+                    stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
+            except FileNotFoundError:  # deleted since the route found it
+                gone = task_error_body("file_not_found", f"file {os.path.basename(self.path)} does not exist.")
+                await FastJSONResponse(gone, status_code=404)(scope, receive, send)
+                return
+            self.stat_result = stat_result
+            self.set_stat_headers(stat_result)
+            planned = plan_range(ranges[0], stat_result.st_size) if len(ranges) == 1 else None
+            if_range = next((value.decode("latin-1") for key, value in headers if key == b"if-range"), None)
+            if if_range is not None and not self._should_use_range(if_range):
+                planned = None  # the file changed since the client's copy: the whole file, as Starlette does
+            kept = [(key, value) for key, value in headers if key != b"range"]
+            if planned == []:
+                size = stat_result.st_size
+                response = FastJSONResponse(
+                    task_error_body(
+                        "range_not_satisfiable",
+                        f"the requested range is outside the file, which has {size} bytes",
+                    ),
+                    status_code=416,
+                    headers={"Content-Range": f"bytes */{size}"},
+                )
+                await response(scope, receive, send)
+                return
+            if planned is not None:
+                canonical = "bytes=" + ",".join(f"{first}-{last}" for first, last in planned)
+                kept.append((b"range", canonical.encode("latin-1")))
+            scope = {**scope, "headers": kept}
         await super().__call__(scope, receive, send)
 
 
@@ -52,8 +120,16 @@ def _not_found(name: str) -> TaskApiError:
     return TaskApiError(404, "file_not_found", f"file {name} does not exist or needs a signed URL.")
 
 
-@router.get("/files/{name}", operation_id="get_file", responses={404: {"description": "no such file"}})
-@router.head("/files/{name}", operation_id="head_file", include_in_schema=True)
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    206: {"description": "the requested byte range(s)"},
+    404: {"description": "file_not_found: no such file, or no valid signature or owner key"},
+    416: {"description": "range_not_satisfiable: every requested range starts past the end of the file"},
+    429: {"description": "rate_limited: the owner key sent too many requests"},
+}
+
+
+@router.get("/files/{name}", operation_id="get_file", responses=FILE_RESPONSES)
+@router.head("/files/{name}", operation_id="head_file", include_in_schema=True, responses=FILE_RESPONSES)
 def get_file(name: str, request: Request, sig: str | None = None) -> FileResponse:
     """Download a clip file (`Range` requests give 206 partial content)."""
     services: Services = request.app.state.services

@@ -1,5 +1,8 @@
 """Operations: /healthz and /metrics."""
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -7,11 +10,25 @@ from songforge.api.responses import FastJSONResponse
 
 router = APIRouter(tags=["operations"])
 
+# Under `serve --processes N`: reads the worker process's state from the supervisor's shared memory.
+_worker_state: Callable[[], dict[str, Any]] | None = None
+
+
+def report_workers(read_state: Callable[[], dict[str, Any]]) -> None:
+    """Make /healthz of this process include `workers` (called once by a supervised HTTP process)."""
+    global _worker_state  # one per process, set before it serves
+    _worker_state = read_state
+
 
 @router.get("/healthz", response_class=FastJSONResponse)
 async def healthz() -> FastJSONResponse:
-    """Liveness: the process answers (does not touch the database)."""
-    return FastJSONResponse({"status": "ok"})
+    """Liveness: the process answers (does not touch the database or a file). Always 200 with
+    `"status": "ok"` while this process serves. Under `serve --processes N` it adds the separate worker
+    process's state, `"workers": {"state": "ok" | "restarting", "restarts": n, "last_exit": …}`: while
+    the worker restarts, fetches are still served and queued tasks wait for it."""
+    if _worker_state is None:
+        return FastJSONResponse({"status": "ok"})
+    return FastJSONResponse({"status": "ok", "workers": _worker_state()})
 
 
 @router.get("/metrics", response_class=Response)

@@ -1,8 +1,9 @@
-"""POST /suno/submit/{music,lyrics,concat}."""
+"""POST /suno/submit/{music,lyrics,concat}; the action segment in any case (Part A §1)."""
 
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from songforge.api.auth import current_caller
 from songforge.api.errors import TaskApiError, invalid_request
@@ -28,6 +29,40 @@ SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 STEM_TYPE_ID = 91
 JOINABLE_TASKS = ("extend", "upload_extend", "infill")
+
+
+_SUBMIT_PREFIX = "/suno/submit/"
+
+
+class SubmitActionCase:
+    """Routes `/suno/submit/MUSIC`, `/suno/submit/Lyrics`, … to the lower-case routes (Part A §1).
+
+    new-api builds its upstream URL as `{base}/suno/submit/` + the upper-cased action. Folding the action
+    segment before routing (no redirect: a gateway would not follow one with its POST body) makes every
+    spelling the very same route as the lower-case one: same validation, same answers, same metrics label,
+    and one operation per action in the OpenAPI document. Pure ASGI, so other routes pay one substring test.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _SUBMIT_PREFIX in scope["path"]:
+            scope = _fold_action(scope)
+        await self.app(scope, receive, send)
+
+
+def _fold_action(scope: Scope) -> Scope:
+    path: str = scope["path"]
+    head, _, action = path.rpartition("/")
+    if not head.endswith(_SUBMIT_PREFIX[:-1]) or action == action.lower():
+        return scope
+    folded = {**scope, "path": f"{head}/{action.lower()}"}
+    raw_path = scope.get("raw_path")
+    if raw_path:
+        raw_head, _, raw_action = raw_path.rpartition(b"/")
+        folded["raw_path"] = raw_head + b"/" + raw_action.lower()
+    return folded
 
 
 def _services(request: Request) -> Services:

@@ -11,7 +11,13 @@ from songforge.core.work import master_of_clip
 from songforge.engines.audio import AudioDecodeError
 from songforge.engines.separation import SeparationOptions, separate_stream
 from songforge.worker.context import JobContext, JobFailed, JobResult
-from songforge.worker.publish import ClipPublisher, ClipToPublish, load_master
+from songforge.worker.publish import (
+    ClipPublisher,
+    ClipToPublish,
+    StoredAudioMissing,
+    load_master,
+    missing_audio_reason,
+)
 
 # Shares of the task's progress: decoding the master, then separating and publishing side by side
 # (publishing's share is what is left to write once the separation has finished).
@@ -50,6 +56,8 @@ def run(context: JobContext, params: StemParams) -> JobResult:
         raise JobFailed(f"clip {params.source_clip_id} has no audio to separate", error_type="no_audio")
     try:
         audio = load_master(context.services.blobs, master_key)
+    except StoredAudioMissing:
+        raise JobFailed(missing_audio_reason(params.source_clip_id), error_type="audio_missing") from None
     except AudioDecodeError as error:
         raise JobFailed(f"the source audio could not be read: {error}", error_type="invalid_audio") from error
     context.progress(DECODE_SHARE, "decoded")

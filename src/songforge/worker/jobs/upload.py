@@ -27,7 +27,13 @@ def run(context: JobContext, params: UploadParams) -> JobResult:
             raise JobFailed(f"could not download the audio: {error}", error_type="fetch_failed") from error
         filename = fetched.filename
     else:
-        source = context.services.blobs.local_path(params.staged_blob)
+        try:
+            source = context.services.blobs.local_path(params.staged_blob)
+        except FileNotFoundError:
+            raise JobFailed(
+                "the uploaded file is missing from the server's storage; upload it again",
+                error_type="audio_missing",
+            ) from None
         filename = params.filename
     context.progress(0.3, "decode")
     try:
