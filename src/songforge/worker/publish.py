@@ -30,7 +30,7 @@ import numpy as np
 
 from songforge.core.clip_files import ClipFiles
 from songforge.core.urls import clip_blob_names
-from songforge.engines.audio import DecodedAudio, FlacEncoder, Mp3Encoder, PeakEnvelope, as_channels_first, decode_file
+from songforge.engines.audio import FlacEncoder, Mp3Encoder, PeakEnvelope, as_channels_first
 from songforge.engines.images import CoverPair, cover_bar_counts
 from songforge.engines.progress import ProgressCallback, no_progress
 from songforge.storage.base import BlobStore
@@ -39,9 +39,6 @@ __all__ = [
     "ClipPublisher",
     "ClipToPublish",
     "PublishError",
-    "StoredAudioMissing",
-    "load_master",
-    "missing_audio_reason",
     "publish_clip_audio",
 ]
 
@@ -393,21 +390,3 @@ def publish_clip_audio(
         for start in range(0, array.shape[1], _ARRAY_BLOCK):
             publisher.write(start, {"audio": array[:, start : start + _ARRAY_BLOCK]}, copy=False)
         return publisher.finish()[clip_id]
-
-
-class StoredAudioMissing(LookupError):
-    """A clip's stored file is not in the blob store (deleted or lost by the operator)."""
-
-
-def missing_audio_reason(clip_id: str) -> str:
-    """The fail_reason of a job whose source clip's stored audio is gone."""
-    return f"the stored audio of clip {clip_id} is missing from the server's storage, so it cannot be used"
-
-
-def load_master(blobs: BlobStore, master_key: str) -> DecodedAudio:
-    """Decode a clip's master; StoredAudioMissing when the file is gone, AudioDecodeError when unreadable."""
-    try:
-        path = blobs.local_path(master_key)
-    except FileNotFoundError:
-        raise StoredAudioMissing(master_key) from None
-    return decode_file(path)

@@ -7,17 +7,10 @@ parallel with the separation: when the last block is out, the files are all but 
 from songforge.core.jobs import StemParams
 from songforge.core.lifecycle import ClipOutput
 from songforge.core.stem_sets import StemSet
-from songforge.core.work import master_of_clip
-from songforge.engines.audio import AudioDecodeError
 from songforge.engines.separation import SeparationOptions, separate_stream
 from songforge.worker.context import JobContext, JobFailed, JobResult
-from songforge.worker.publish import (
-    ClipPublisher,
-    ClipToPublish,
-    StoredAudioMissing,
-    load_master,
-    missing_audio_reason,
-)
+from songforge.worker.inputs import read_clip_master
+from songforge.worker.publish import ClipPublisher, ClipToPublish
 
 # Shares of the task's progress: decoding the master, then separating and publishing side by side
 # (publishing's share is what is left to write once the separation has finished).
@@ -51,15 +44,7 @@ class _StemProgress:
 def run(context: JobContext, params: StemParams) -> JobResult:
     settings = context.services.settings
     stem_set = StemSet(params.stem_set)
-    master_key = master_of_clip(context.services, params.source_clip_id, context.job.account_id)
-    if not master_key:
-        raise JobFailed(f"clip {params.source_clip_id} has no audio to separate", error_type="no_audio")
-    try:
-        audio = load_master(context.services.blobs, master_key)
-    except StoredAudioMissing:
-        raise JobFailed(missing_audio_reason(params.source_clip_id), error_type="audio_missing") from None
-    except AudioDecodeError as error:
-        raise JobFailed(f"the source audio could not be read: {error}", error_type="invalid_audio") from error
+    audio = read_clip_master(context, params.source_clip_id, "separate")
     context.progress(DECODE_SHARE, "decoded")
     options = SeparationOptions(
         model_dir=str(settings.resolved_model_dir),
