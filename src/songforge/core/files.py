@@ -8,7 +8,7 @@ from sqlalchemy import select
 from songforge.core.clock import is_id
 from songforge.core.services import Services
 from songforge.core.status import TaskStatus
-from songforge.core.urls import clip_blob_names
+from songforge.core.urls import clip_of_blob
 from songforge.db.models import Clip, Task
 
 
@@ -20,15 +20,6 @@ def account_of_clip(services: Services, clip_id: str) -> str | None:
         return connection.execute(select(Clip.account_id).where(Clip.id == clip_id)).scalar_one_or_none()
 
 
-def clip_of_blob_name(name: str) -> str | None:
-    """The clip any of its blob names (public or the master) belongs to; None for other names."""
-    stripped = name.removeprefix("image_large_").removeprefix("image_")
-    clip_id = stripped.partition(".")[0]
-    if not is_id(clip_id) or name not in clip_blob_names(clip_id).values():
-        return None
-    return clip_id
-
-
 def blobs_to_keep(services: Services, names: Iterable[str]) -> set[str]:
     """The names among `names` that must stay: a clip points to them, or they are not clip files at all.
 
@@ -37,11 +28,11 @@ def blobs_to_keep(services: Services, names: Iterable[str]) -> set[str]:
     keep: set[str] = set()
     by_clip: dict[str, set[str]] = {}
     for name in names:
-        clip_id = clip_of_blob_name(name)
-        if clip_id is None:
+        found = clip_of_blob(name)
+        if found is None:
             keep.add(name)
         else:
-            by_clip.setdefault(clip_id, set()).add(name)
+            by_clip.setdefault(found[0], set()).add(name)
     if not by_clip:
         return keep
     columns = (Clip.audio_key, Clip.wav_key, Clip.master_key, Clip.image_key, Clip.image_large_key, Clip.video_key)

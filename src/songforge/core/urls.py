@@ -8,6 +8,8 @@ import hashlib
 import hmac
 from functools import lru_cache
 
+from songforge.core.clock import is_id
+
 
 class UrlSigner:
     def __init__(self, base_url: str, secret: bytes) -> None:
@@ -41,14 +43,22 @@ def clip_blob_names(clip_id: str) -> dict[str, str]:
     }
 
 
+# The files a clip serves (its lossless master stays private: clients get the WAV or the MP3).
+PUBLIC_ROLES = frozenset({"audio", "wav", "image", "image_large", "video"})
+
+
+def clip_of_blob(blob_name: str) -> tuple[str, str] | None:
+    """(clip id, role in `clip_blob_names`) of one of a clip's blob names; None for any other name."""
+    clip_id = blob_name.removeprefix("image_large_").removeprefix("image_").partition(".")[0]
+    if not is_id(clip_id):
+        return None
+    for role, name in clip_blob_names(clip_id).items():
+        if name == blob_name:
+            return clip_id, role
+    return None
+
+
 def clip_id_of_blob(blob_name: str) -> str | None:
     """The clip a public blob name belongs to (None for names that are not public clip files)."""
-    name = blob_name
-    for prefix in ("image_large_", "image_"):
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-            break
-    clip_id, dot, extension = name.partition(".")
-    if not dot or extension not in ("mp3", "wav", "jpeg", "mp4") or len(clip_id) != 36:
-        return None
-    return clip_id
+    found = clip_of_blob(blob_name)
+    return found[0] if found is not None and found[1] in PUBLIC_ROLES else None

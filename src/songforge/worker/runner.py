@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Callable
 
 from songforge.core import jobs
-from songforge.core.files import blobs_to_keep, clip_of_blob_name, task_has_failed
+from songforge.core.files import blobs_to_keep, task_has_failed
 from songforge.core.jobs import job_kind
 from songforge.core.services import Services
+from songforge.core.urls import clip_of_blob
 from songforge.core.work import ClaimedJob, claim_next_job, fail_job, finish_job
 from songforge.worker.context import JobContext, JobFailed, JobResult, LeaseLost
 from songforge.worker.jobs import handler_for
@@ -156,7 +157,8 @@ class JobRunner:
             if lease_lost:
                 if not task_has_failed(self.services, task_id):
                     return
-                written = [name for name in written if clip_of_blob_name(name) in context.job.clip_ids]
+                own = set(context.job.clip_ids)
+                written = [name for name in written if (found := clip_of_blob(name)) is not None and found[0] in own]
             else:
                 context.heartbeat()
             keep = blobs_to_keep(self.services, written)
