@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, Response
 from songforge.api.auth import current_caller
 from songforge.api.errors import TaskApiError, invalid_request
 from songforge.api.schemas import BatchFetchRequest, json_body_schema, parse_json_body
-from songforge.core.services import Services
+from songforge.api.state import services_of
 
 router = APIRouter(prefix="/suno", tags=["fetch"])
 
@@ -24,7 +24,7 @@ def _json(body: bytes) -> Response:
 async def fetch_one(task_id: str, request: Request) -> Response:
     """One task of the caller; an unknown or foreign id is 400 task_not_exist."""
     caller = await current_caller(request)
-    services: Services = request.app.state.services
+    services = services_of(request)
     found = services.task_reader.read(caller.account_id, [task_id])
     if not found:
         raise TaskApiError(400, "task_not_exist", f"task {task_id} does not exist in this account.")
@@ -42,7 +42,7 @@ async def fetch_many(request: Request) -> Response:
     # and body machinery, which cost about a tenth of each call (same checks, same error answers).
     caller = await current_caller(request)
     body = parse_json_body(BatchFetchRequest, await request.body())
-    services: Services = request.app.state.services
+    services = services_of(request)
     if len(body.ids) > services.settings.max_batch_ids:
         raise invalid_request(f"`ids` has {len(body.ids)} entries; at most {services.settings.max_batch_ids} per call.")
     action = (body.action or "").upper()

@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 from songforge.api.auth import Authenticator
 from songforge.api.errors import AuthError, TaskApiError, task_error_body
 from songforge.api.responses import FastJSONResponse
+from songforge.api.state import services_of
 from songforge.core.accounts import key_secret_from_header
 from songforge.core.files import account_of_clip
 from songforge.core.services import Services
@@ -132,7 +133,7 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.head("/files/{name}", operation_id="head_file", include_in_schema=True, responses=FILE_RESPONSES)
 def get_file(name: str, request: Request, sig: str | None = None) -> FileResponse:
     """Download a clip file (`Range` requests give 206 partial content)."""
-    services: Services = request.app.state.services
+    services = services_of(request)
     clip_id = clip_id_of_blob(name)
     if clip_id is None:
         raise _not_found(name)

@@ -8,6 +8,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from songforge.api.auth import current_caller
 from songforge.api.errors import TaskApiError, invalid_request
 from songforge.api.schemas import ConcatSubmitRequest, LyricsSubmitRequest, MusicSubmitRequest
+from songforge.api.state import services_of
 from songforge.api.submission import check_length, notify_hook_of
 from songforge.core import jobs
 from songforge.core.accounts import Caller
@@ -65,11 +66,6 @@ def _fold_action(scope: Scope) -> Scope:
     return folded
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
 def _envelope(task_id: str) -> dict[str, Any]:
     return {"code": "success", "message": "", "data": task_id}
 
@@ -83,7 +79,7 @@ def submit_music(
     body: MusicSubmitRequest, request: Request, caller: Caller = Depends(current_caller)
 ) -> dict[str, Any]:
     """All music jobs: generate, extend, cover, infill, persona and `gen_stem` (Two / Twelve stems)."""
-    services = _services(request)
+    services = services_of(request)
     settings = services.settings
     mv = canonical_mv(body.mv) if body.mv else canonical_mv(settings.default_mv)
     if mv is None:
@@ -192,7 +188,7 @@ def submit_lyrics(
     body: LyricsSubmitRequest, request: Request, caller: Caller = Depends(current_caller)
 ) -> dict[str, Any]:
     """Write lyrics for a topic (sections, rhymes, a title); the task's `data` is one lyrics object."""
-    services = _services(request)
+    services = services_of(request)
     if not body.prompt.strip():
         raise invalid_request("`prompt` is empty: say what the song is about (prompt_empty).")
     check_length("prompt", body.prompt, services.settings.max_prompt_chars)
@@ -213,7 +209,7 @@ def submit_concat(
     body: ConcatSubmitRequest, request: Request, caller: Caller = Depends(current_caller)
 ) -> dict[str, Any]:
     """Join an extended (or infilled) clip with its history into the full song."""
-    services = _services(request)
+    services = services_of(request)
     made_by = find_visible_clip(services, caller, body.clip_id, "clip_id", None).made_by
     if made_by not in JOINABLE_TASKS:
         raise invalid_request(

@@ -24,6 +24,7 @@ from songforge.api.errors import TaskApiError, invalid_request
 from songforge.api.routes.submit import SUBMIT_RESPONSES
 from songforge.api.routes.uploads import StagedForm, read_upload_form, upload_direct
 from songforge.api.schemas import InitializeClipRequest, UploadAudioRequest, UploadFinishRequest, parse_json_body
+from songforge.api.state import services_of
 from songforge.api.submission import check_length, notify_hook_of
 from songforge.core.accounts import Caller
 from songforge.core.clock import new_id
@@ -94,11 +95,6 @@ _TARGET_BODY = {
 }
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
 async def _small_json(request: Request) -> bytes:
     body = bytearray()
     async for chunk in request.stream():
@@ -109,7 +105,7 @@ async def _small_json(request: Request) -> bytes:
 
 
 def _target_answer(request: Request, view: UploadView) -> dict[str, Any]:
-    services = _services(request)
+    services = services_of(request)
     settings = services.settings
     return {
         "id": view.id,
@@ -130,13 +126,13 @@ async def upload_audio(request: Request, caller: Caller = Depends(current_caller
             '`extension` is required to start a file upload (e.g. {"extension": "mp3"}); or send the file itself '
             "as multipart/form-data with a field `file`."
         )
-    view = await run_in_threadpool(start_upload, _services(request), caller, body.extension)
+    view = await run_in_threadpool(start_upload, services_of(request), caller, body.extension)
     return _target_answer(request, view)
 
 
 def get_upload(upload_id: str, request: Request, caller: Caller = Depends(current_caller)) -> dict[str, Any]:
     """Step 4: the upload's status; poll until `status` is `complete` (or `error`, with `error_message`)."""
-    return upload_status(_services(request), caller, upload_id)
+    return upload_status(services_of(request), caller, upload_id)
 
 
 def finish(
@@ -146,7 +142,7 @@ def finish(
     caller: Caller = Depends(current_caller),
 ) -> dict[str, Any]:
     """Step 3: the file is at the target; songforge checks it is audio (answers the status object of step 4)."""
-    services = _services(request)
+    services = services_of(request)
     filename = (body.upload_filename if body else None) or ""
     check_length("upload_filename", filename, 500)
     finish_upload(services, caller, upload_id, filename)
@@ -161,7 +157,7 @@ def initialize(
 ) -> dict[str, Any]:
     """Step 5: create the upload task and its clip; `clip_id` can be extended, covered or split right away
     (it completes when the task `task_id` does)."""
-    services = _services(request)
+    services = services_of(request)
     body = body or InitializeClipRequest()
     check_length("title", body.title, services.settings.max_title_chars)
     clip_id, task_id = initialize_clip(
@@ -230,7 +226,7 @@ for _prefix in ("/suno/uploads", "/sunoi/uploads"):
 async def upload_target(upload_id: str, request: Request) -> Response:
     """Step 2: songforge's signed upload target (in place of S3). POST the `fields` of step 1, then `file`;
     no API key is needed (the signature is the permission). Valid for an hour."""
-    services = _services(request)
+    services = services_of(request)
     settings = services.settings
     checked = False
 

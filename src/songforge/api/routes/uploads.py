@@ -18,6 +18,7 @@ from songforge.api.auth import current_caller
 from songforge.api.errors import TaskApiError, invalid_request
 from songforge.api.routes.submit import SUBMIT_RESPONSES
 from songforge.api.schemas import UploadUrlRequest
+from songforge.api.state import services_of
 from songforge.api.submission import check_length, notify_hook_of
 from songforge.core import jobs
 from songforge.core.accounts import Caller
@@ -40,7 +41,7 @@ FIELDS_LIMIT = 64 * 1024  # all parts but `file`, together
 @router.post("/audio-url", responses=SUBMIT_RESPONSES)
 def upload_by_url(body: UploadUrlRequest, request: Request, caller: Caller = Depends(current_caller)) -> dict[str, Any]:
     """Upload audio from a public URL; the task's single clip (`metadata.type: "upload"`) is the clip id to use."""
-    services: Services = request.app.state.services
+    services = services_of(request)
     try:
         url = validate_url_syntax(body.url)
     except UrlRefused as error:
@@ -61,7 +62,7 @@ def upload_by_url(body: UploadUrlRequest, request: Request, caller: Caller = Dep
 
 async def upload_direct(request: Request, caller: Caller) -> dict[str, Any]:
     """The one-shot upload (multipart/form-data, field `file`, optional `title`, `notify_hook`): a task envelope."""
-    services: Services = request.app.state.services
+    services = services_of(request)
     settings = services.settings
     form = await read_upload_form(request, settings.max_upload_bytes)
     try:
