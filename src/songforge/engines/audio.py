@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -66,7 +66,7 @@ MP3_QUALITY = 7
 # faster still but drops stereo decorrelation (a centred vocal stem came out twice the size).
 FLAC_COMPRESSION_LEVEL = 0.25
 # Whole arrays go through the streaming encoders in blocks this long (bounded temporary copies).
-_WHOLE_ARRAY_BLOCK = 1 << 18
+WHOLE_ARRAY_BLOCK = 1 << 18
 
 # Tolerated shortfall before a declared length counts as truncation (codec padding is milliseconds).
 _TRUNCATION_MIN_S = 0.5
@@ -372,20 +372,26 @@ def encode_wav(samples: np.ndarray, sample_rate: int, path: str | Path, *, bit_d
     sf.write(str(path), array.T, int(sample_rate), subtype=subtypes[bit_depth], format="WAV")
 
 
+def blocks_of(array: np.ndarray, size: int = WHOLE_ARRAY_BLOCK) -> Iterator[tuple[int, np.ndarray]]:
+    """(start, view) of consecutive blocks of a (channels, samples) array, for feeding a streaming consumer."""
+    for start in range(0, array.shape[1], size):
+        yield start, array[:, start : start + size]
+
+
 def encode_flac(samples: np.ndarray, sample_rate: int, path: str | Path, *, bit_depth: int = 24) -> None:
     """Lossless FLAC master copy (24-bit by default so nothing a float mix holds is lost audibly)."""
     array = as_channels_first(samples)
     with FlacEncoder(path, sample_rate, array.shape[0], bit_depth=bit_depth) as encoder:
-        for start in range(0, array.shape[1], _WHOLE_ARRAY_BLOCK):
-            encoder.write(array[:, start : start + _WHOLE_ARRAY_BLOCK])
+        for _, block in blocks_of(array):
+            encoder.write(block)
 
 
 def encode_mp3(samples: np.ndarray, sample_rate: int, path: str | Path, *, bitrate: int = MP3_BITRATE) -> None:
     """MP3 via LAME; rates the format lacks are resampled to the nearest one it has."""
     array = as_channels_first(samples)
     with Mp3Encoder(path, sample_rate, array.shape[0], bitrate=bitrate) as encoder:
-        for start in range(0, array.shape[1], _WHOLE_ARRAY_BLOCK):
-            encoder.write(array[:, start : start + _WHOLE_ARRAY_BLOCK])
+        for _, block in blocks_of(array):
+            encoder.write(block)
 
 
 def encode_audio(

@@ -30,7 +30,7 @@ import numpy as np
 
 from songforge.core.clip_files import ClipFiles
 from songforge.core.urls import clip_blob_names
-from songforge.engines.audio import FlacEncoder, Mp3Encoder, PeakEnvelope, as_channels_first
+from songforge.engines.audio import FlacEncoder, Mp3Encoder, PeakEnvelope, as_channels_first, blocks_of
 from songforge.engines.images import CoverPair, cover_bar_counts
 from songforge.engines.progress import ProgressCallback, no_progress
 from songforge.storage.base import BlobStore
@@ -44,8 +44,6 @@ __all__ = [
 
 # Blocks at most this long reach an encoder at once (shorter ones queued together are joined up to it).
 _JOIN_SAMPLES = 1 << 16
-# A whole array is fed to the publisher in blocks of this many samples.
-_ARRAY_BLOCK = 1 << 18
 # How often `finish()` and a waiting `write()` report progress while they wait.
 _WAIT_S = 0.2
 # How much lower than the separation the encoder threads run (nice increment).
@@ -387,6 +385,6 @@ def publish_clip_audio(
     array = as_channels_first(samples)
     clip = ClipToPublish(clip_id=clip_id, title=title, stem="audio")
     with ClipPublisher(blobs, workdir, sample_rate, [clip], total_samples=array.shape[1]) as publisher:
-        for start in range(0, array.shape[1], _ARRAY_BLOCK):
-            publisher.write(start, {"audio": array[:, start : start + _ARRAY_BLOCK]}, copy=False)
+        for start, block in blocks_of(array):
+            publisher.write(start, {"audio": block}, copy=False)
         return publisher.finish()[clip_id]
