@@ -413,10 +413,8 @@ def encode_audio(
             stream.bit_rate = int(bitrate)
         if codec == "vorbis":
             stream.codec_context.options = {"strict": "experimental"}  # FFmpeg's native vorbis encoder
-        block = 1 << 14
-        for start in range(0, array.shape[1], block):
-            chunk = np.ascontiguousarray(array[:, start : start + block])
-            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+        for start, block in blocks_of(array, 1 << 14):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(block), format="fltp", layout=layout)
             frame.sample_rate = int(sample_rate)
             frame.pts = start
             frame.time_base = Fraction(1, int(sample_rate))
