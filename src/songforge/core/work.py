@@ -5,6 +5,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from songforge.core.clock import now
 from songforge.core.lifecycle import AttachedFile, ClipOutput, claim_task, complete_task, fail_task, renew_lease
@@ -33,7 +34,6 @@ def claim_next_job(services: Services, worker_id: str) -> ClaimedJob | None:
     """Claim the oldest due job (QUEUED, or IN_PROGRESS with an expired lease); None when there is none."""
     moment = now()
     settings = services.settings
-    claimed: str | None = None
     with services.db.session() as session:
         candidates = session.execute(
             select(Task.id)
@@ -48,29 +48,27 @@ def claim_next_job(services: Services, worker_id: str) -> ClaimedJob | None:
         ).scalars()
         for task_id in candidates:
             if claim_task(session, task_id, worker_id, settings.lease_seconds, services.signer):
-                claimed = task_id
-                break
-    # Read after the claim's transaction commits: a second transaction inside it would wait on its lock.
-    return _claimed(services, claimed) if claimed else None
+                # Read in the claim's own transaction (a second one would wait on its write lock).
+                return _claimed(session, task_id)
+    return None
 
 
-def _claimed(services: Services, task_id: str) -> ClaimedJob:
-    with services.db.session() as session:
-        task = session.get(Task, task_id)
-        if task is None:
-            raise LookupError(f"task {task_id} vanished after it was claimed")
-        clips = session.execute(
-            select(Clip.id, Clip.data_json).where(Clip.task_id == task_id).order_by(Clip.position)
-        ).all()
-        return ClaimedJob(
-            task_id=task.id,
-            kind=task.kind,
-            account_id=task.account_id,
-            params=orjson.loads(task.params_json),
-            clip_ids=[clip.id for clip in clips],
-            clip_data=[orjson.loads(clip.data_json) for clip in clips],
-            attempts=task.attempts,
-        )
+def _claimed(session: Session, task_id: str) -> ClaimedJob:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise LookupError(f"task {task_id} vanished after it was claimed")
+    clips = session.execute(
+        select(Clip.id, Clip.data_json).where(Clip.task_id == task_id).order_by(Clip.position)
+    ).all()
+    return ClaimedJob(
+        task_id=task.id,
+        kind=task.kind,
+        account_id=task.account_id,
+        params=orjson.loads(task.params_json),
+        clip_ids=[clip.id for clip in clips],
+        clip_data=[orjson.loads(clip.data_json) for clip in clips],
+        attempts=task.attempts,
+    )
 
 
 def keep_lease(services: Services, task_id: str, worker_id: str, progress: int | None) -> bool:
