@@ -1,4 +1,4 @@
-"""The request examples of the DeerAPI pages (shared/seeds/) and of spec Part B, replayed byte for byte.
+"""The request examples of two DeerAPI pages and of the spec's Part B (in fixtures/), replayed byte for byte.
 
 Each answer is checked against the types a DeerAPI/new-api client decodes it into (tests/compat/go_types.py).
 Modes without an engine in this build answer their documented 501 `mode_not_available`.
