@@ -41,6 +41,8 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
         "lease_seconds": 10.0,
         "rate_limit": "100000/minute",
         "webhook_backoff_seconds": 0.05,
+        # Songs made by tests are short (a test wanting a full-length song raises it).
+        "max_song_seconds": 12.0,
     }
     values.update(overrides)
     return Settings(**values)

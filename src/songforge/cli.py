@@ -1,4 +1,4 @@
-"""`songforge serve | worker | keys | separate | doctor | db upgrade`."""
+"""`songforge serve | worker | keys | separate | generate | doctor | db upgrade`."""
 
 from pathlib import Path
 from typing import Annotated, Any
@@ -180,6 +180,52 @@ def separate(
         err.print(f"[red]cannot separate {file}:[/] {error}")
         raise typer.Exit(1) from None
     for path in written:
+        print(path)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Output directory.")],
+    description: Annotated[str, typer.Option(help="What the song is about; the lyrics are written for you.")] = "",
+    lyrics: Annotated[
+        Path | None, typer.Option(help="A text file of lyrics, with [Verse]/[Chorus] tags.", exists=True)
+    ] = None,
+    tags: Annotated[str, typer.Option(help='Style words, e.g. "slow piano ballad" or "heavy metal".')] = "",
+    negative_tags: Annotated[str, typer.Option(help='Styles to leave out, e.g. "drums".')] = "",
+    title: Annotated[str, typer.Option(help="Song title.")] = "",
+    instrumental: Annotated[bool, typer.Option(help="No vocals.")] = False,
+    voice: Annotated[str, typer.Option(help="m or f (default: the style's usual voice).")] = "",
+    seed: Annotated[int, typer.Option(help="Same request and seed: same song.")] = 0,
+) -> None:
+    """Make a song offline: song.wav, song.mp3, stems/<stem>.wav, song.mid, timing.json and plan.json."""
+    from songforge.cli_generate import generate_files
+    from songforge.engines.generation.errors import GenerationError
+    from songforge.engines.generation.score import SongRequest
+    from songforge.engines.generation.song import GenerationOptions
+
+    if voice not in ("", "m", "f"):
+        raise typer.BadParameter("--voice must be m or f")
+    words = lyrics.read_text(encoding="utf-8") if lyrics else ""
+    if not (words.strip() or description.strip() or tags.strip()):
+        raise typer.BadParameter("give --description, --lyrics or --tags (for an instrumental)")
+    settings = Settings()
+    request = SongRequest(
+        lyrics=words,
+        description=description,
+        tags=tags,
+        negative_tags=negative_tags,
+        title=title,
+        instrumental=instrumental or not (words.strip() or description.strip()),
+        voice="m" if voice == "m" else "f" if voice == "f" else None,
+        seed=seed,
+        max_duration_s=settings.max_song_seconds,
+    )
+    try:
+        files = generate_files(request, out, options=GenerationOptions(soundfont=settings.soundfont))
+    except GenerationError as error:
+        err.print(f"[red]cannot make this song:[/] {error}")
+        raise typer.Exit(1) from None
+    for path in files.all():
         print(path)
 
 

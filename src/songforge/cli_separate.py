@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from songforge.engines.progress import ProgressCallback, no_progress
+from songforge.cli_progress import progress_bar
+from songforge.engines.progress import ProgressCallback
 from songforge.engines.separation import SeparationOptions, StemSet, separate_stream, stem_file_stem
 
 
@@ -94,25 +95,8 @@ def separate_file(
             raise
         writer.close()
 
-    if show_progress:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        columns = (
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, transient=False) as bar:
-            task = bar.add_task(f"separating ({stems.value})", total=1.0)
-
-            def progress(fraction: float, stage: str) -> None:
-                bar.update(task, completed=max(0.0, min(1.0, fraction)), description=f"separating: {stage}")
-
-            run(progress)
-            bar.update(task, completed=1.0, description="separated")
-    else:
-        run(no_progress)
+    with progress_bar(f"separating ({stems.value})", "separated", show=show_progress) as progress:
+        run(progress)
     return writer.paths
 
 

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     allow_model_download: bool = False
     prefer_demucs: bool = True
     dispatcher: Literal["local"] = "local"
+    # Song generation: the longest song made (inspiration songs last about two minutes; custom lyrics as long as
+    # they need, up to this), and a General MIDI soundfont to render with (e.g. Debian's
+    # /usr/share/sounds/sf2/FluidR3_GM.sf2); unset or missing: TimGM6mb, which pretty_midi ships.
+    max_song_seconds: float = Field(default=240.0, gt=0)
+    soundfont: Path | None = None
 
     # HMAC key for signed file URLs; empty means generated once into data_dir/secret.key.
     secret_key: str = Field(default="", repr=False)

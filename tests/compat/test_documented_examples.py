@@ -1,7 +1,8 @@
 """The request examples of two DeerAPI pages and of the spec's Part B (in fixtures/), replayed byte for byte.
 
 Each answer is checked against the types a DeerAPI/new-api client decodes it into (tests/compat/go_types.py).
-Modes without an engine in this build answer their documented 501 `mode_not_available`.
+The song modes make songs; modes without an engine in this build answer their documented 501
+`mode_not_available`.
 """
 
 from typing import Any
@@ -65,17 +66,37 @@ def test_seed_twelve_stem_example(mclient: TestClient, mkey: str, source: dict[s
 
 # ------------------------------------------------------------------------------------ spec Part B
 
+SONG_MODES = ["inspiration", "custom", "custom_instrumental", "instrumental_inspiration"]
 MODES_WITHOUT_ENGINE = [
-    "inspiration",
-    "custom",
-    "custom_instrumental",
-    "instrumental_inspiration",
     "extend",
     "upload_extend",
     "cover",
     "infill",
     "persona",
 ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SONG_MODES)
+def test_part_b_song_modes_make_two_songs(mclient: TestClient, mkey: str, source: dict[str, Any], name: str) -> None:
+    """B §4.2 modes 1–4 as printed: two complete clips reporting the family of the `mv` asked for; the
+    instrumental modes sing nothing, the custom one sings the lyrics it was sent."""
+    request = PART_B[name]
+    sent = orjson.loads(request["body"])
+    task = finished(mclient, mkey, submit_id(replay(mclient, request, mkey, **source_ids(source))))
+    assert task["status"] == "SUCCESS", task["fail_reason"]
+    assert len(task["data"]) == 2
+    for clip in task["data"]:
+        assert clip["status"] == "complete" and clip["audio_url"] and clip["image_url"]
+        metadata = clip["metadata"]
+        if "instrumental" in name:
+            assert metadata["has_vocal"] is False
+        if name == "custom":  # its lyrics are "[Verse]\n…": nothing to sing, but the clip keeps them
+            assert metadata["prompt"] == sent["prompt"] and clip["title"] == sent["title"]
+        if name == "inspiration":  # 乡愁: Chinese words written for the description, and sung
+            assert metadata["has_vocal"] is True and metadata["prompt"]
+        if "inspiration" in name:
+            assert metadata["gpt_description_prompt"] == sent["gpt_description_prompt"]
 
 
 @pytest.mark.parametrize("name", MODES_WITHOUT_ENGINE)

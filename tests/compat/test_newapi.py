@@ -9,6 +9,7 @@ read as `TaskResponse[[]SunoDataResponse]`.
 import random
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -62,12 +63,15 @@ def poll_until_done(client: TestClient, key: str, task_id: str, timeout: float =
 
 
 @pytest.mark.parametrize("action", ["MUSIC", "Music", "mUsIc"])
-def test_music_submit_in_any_case_is_the_music_route(mclient: TestClient, mkey: str, action: str) -> None:
+def test_music_submit_in_any_case_is_the_music_route(
+    mclient: TestClient, mkey: str, mmake_key: Callable[..., str], action: str
+) -> None:
+    broke = mmake_key(0.0)  # the same answer twice without making songs: validated, then priced
     body = {"gpt_description_prompt": "a song about trains", "mv": "chirp-v4"}
-    lower = mclient.post("/suno/submit/music", headers=auth(mkey), json=body)
-    other = mclient.post(f"/suno/submit/{action}", headers=auth(mkey), json=body)
+    lower = mclient.post("/suno/submit/music", headers=auth(broke), json=body)
+    other = mclient.post(f"/suno/submit/{action}", headers=auth(broke), json=body)
     assert (other.status_code, other.json()) == (lower.status_code, lower.json())
-    assert_task_error(other, 501, "mode_not_available")
+    assert_task_error(other, 403, "quota_not_enough")
     invalid = mclient.post(f"/suno/submit/{action}", headers=auth(mkey), json={"mv": "chirp-v9"})
     assert_task_error(invalid, 400, "invalid_request", "chirp-v9")  # validated exactly like the lower-case route
 
@@ -99,15 +103,23 @@ def test_openapi_lists_each_action_once(mclient: TestClient) -> None:
 # ------------------------------------------------------------------------- new-api's rebuilt bodies
 
 
-@pytest.mark.parametrize(
-    "name", ["submit_music_inspiration", "submit_music_custom", "submit_music_instrumental", "submit_music_continue"]
-)
-def test_newapi_music_submits_reach_the_music_route(
-    mclient: TestClient, mkey: str, source: dict[str, Any], name: str
-) -> None:
-    """Generation and extension have no engine in this build: the documented 501 `mode_not_available`, in the
-    task-error envelope new-api passes on (never a 404 for the path, never a 400 for callBackUrl/customMode)."""
-    response = replay(mclient, NEWAPI[name], mkey, **source_ids(source))
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["submit_music_inspiration", "submit_music_custom", "submit_music_instrumental"])
+def test_newapi_song_submits_make_two_songs(mclient: TestClient, mkey: str, source: dict[str, Any], name: str) -> None:
+    """new-api's rebuilt generate bodies (callBackUrl, customMode, mv) are songs: two clips, polled to SUCCESS
+    the way new-api polls, each with audio, duration and the family new-api asked for."""
+    task_id = submit_id(replay(mclient, NEWAPI[name], mkey, **source_ids(source)))
+    task = poll_until_done(mclient, mkey, task_id, timeout=300.0)
+    assert task["status"] == "SUCCESS", task["fail_reason"]
+    assert len(task["data"]) == 2
+    for clip in task["data"]:
+        assert clip["status"] == "complete" and clip["audio_url"] and clip["metadata"]["duration"] > 1.0
+
+
+def test_newapi_continue_body_reaches_the_music_route(mclient: TestClient, mkey: str, source: dict[str, Any]) -> None:
+    """Extension has no engine in this build: the documented 501 `mode_not_available`, in the task-error
+    envelope new-api passes on (never a 404 for the path, never a 400 for callBackUrl/customMode)."""
+    response = replay(mclient, NEWAPI["submit_music_continue"], mkey, **source_ids(source))
     assert_task_error(response, 501, "mode_not_available")
     decode(orjson.loads(response.content), task_response("string"))
 

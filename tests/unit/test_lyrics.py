@@ -105,11 +105,24 @@ def test_syllable_counts_stay_in_range(prompt: str) -> None:
     assert all(low - 2 <= c <= high + 2 for c in counts)
 
 
+def lexicon_words() -> set[str]:
+    words = {w for places in vocab.NOUNS.values() for listed in places.values() for w in listed.split()}
+    words |= set(" ".join([*vocab.ADJECTIVES.values(), vocab.THEME_ADJECTIVES, vocab.STATE_ADJECTIVES]).split())
+    words |= verb_forms() | set(vocab.TIME_ADVERBS) | set(vocab.AWAY_ADVERBS)
+    return words
+
+
+def verb_forms() -> set[str]:
+    tables = " | ".join((vocab.INTRANSITIVE_VERBS, vocab.TRANSITIVE_VERBS, vocab.RESULT_VERBS))
+    return {w for entry in tables.replace("\n", "|").split("|") for w in entry.split()[:4]}
+
+
 def test_vocabulary_is_all_in_cmudict() -> None:
-    words = set(vocab.NOUNS) | set(vocab.ADJECTIVES) | set(vocab.VERBS)
+    words = lexicon_words()
     for theme in vocab.THEMES.values():
-        words |= set(theme["nouns"]) | set(theme["adjectives"]) | set(theme["verbs"])
-    assert not [w for w in sorted(words) if not pronouncing.phones_for_word(w)]
+        assert set(theme["nouns"]) | set(theme["adjectives"]) | set(theme["verbs"]) <= words
+    template_words = {w.lower() for t in vocab.TEMPLATES for w in re.findall(r"[A-Za-z']+", re.sub(r"\{\w+\}", "", t))}
+    assert not [w for w in sorted(words | template_words) if not pronouncing.phones_for_word(w)]
 
 
 def test_chinese_prompt_gives_chinese_lyrics() -> None:
@@ -198,3 +211,149 @@ def test_job_threads_writing_lyrics_while_cmudict_loads_all_get_the_same_song(
     lyrics_module.syllables.cache_clear()
     lyrics_module.rhyme_partners.cache_clear()
     assert results == [expected] * 8
+
+
+# --- singable English: grammar, topic, rhyme and metre over many seeds
+
+SEEDS = range(30)
+# prompt -> the content words a listener should hear in the song
+SINGABLE = {
+    "love in the city": {"love", "city"},
+    "a rainy night": {"rainy", "night"},
+    "summer road trip with friends": {"summer", "road", "trip", "friends"},
+    "winter": {"winter"},
+    "missing home": {"missing", "home"},
+}
+DETERMINERS = {"the", "a", "an", "my", "your", "our", "this", "these"}
+PREPOSITIONS = {w for preps in vocab.PLACE_PREPOSITIONS.values() for p in preps for w in p.split()} | {
+    "like",
+    "with",
+    "to",
+    "of",
+}
+BE_FORMS = {"am", "is", "are", "was", "were", "i'm", "you're", "we're", "there's"}
+THIRD_PERSON = {entry.split()[1] for entry in vocab.INTRANSITIVE_VERBS.replace("\n", "|").split("|") if entry.split()}
+
+
+@pytest.fixture(scope="module")
+def english_songs() -> dict[str, list[Lyrics]]:
+    return {prompt: [write_lyrics(prompt, seed=seed) for seed in SEEDS] for prompt in SINGABLE}
+
+
+def grammar_problems(line: str, topic_words: frozenset[str] = frozenset()) -> list[str]:
+    """What a reader would stumble on: no verb, a dangling article or adjective, a/an, I/you with "is"."""
+    words = re.findall(r"[a-z']+", line.lower())
+    nouns = {w for places in vocab.NOUNS.values() for listed in places.values() for w in listed.split()}
+    attributive = set(" ".join([*vocab.ADJECTIVES.values(), vocab.THEME_ADJECTIVES]).split())
+    verbs_only = verb_forms() - nouns - attributive
+    problems = []
+    if not set(words) & (verb_forms() | BE_FORMS):
+        problems.append("no verb")
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else None
+        if word in DETERMINERS and (following is None or following in PREPOSITIONS or following in verbs_only):
+            problems.append(f"'{word}' before {following!r}")
+        after_article = index > 0 and words[index - 1] in DETERMINERS
+        if after_article and word not in nouns | attributive | topic_words:
+            problems.append(f"'{words[index - 1]} {word}': not a noun or an adjective that goes before one")
+        described = after_article and word in attributive - nouns
+        if described and (following is None or following not in nouns | attributive | topic_words):
+            problems.append(f"adjective '{word}' before {following!r}")
+        if word in ("a", "an") and following:
+            phones = pronouncing.phones_for_word(following)
+            vowel = phones[0][0] in "AEIOU" if phones else following[0] in "aeiou"
+            if (word == "an") != vowel:
+                problems.append(f"'{word} {following}'")
+        disagreeing = {"i": {"is", "are", "were"}, "you": {"am", "is", "was"}, "we": {"am", "is", "was"}}
+        if word in disagreeing and following in THIRD_PERSON | disagreeing[word]:
+            problems.append(f"'{word} {following}'")
+    return problems
+
+
+def test_every_english_line_is_grammatical(english_songs: dict[str, list[Lyrics]]) -> None:
+    bad = [
+        (line, problems)
+        for songs in english_songs.values()
+        for song in songs
+        for _, lines in sections(song)
+        for line in lines
+        if (problems := grammar_problems(line))
+    ]
+    assert not bad, bad[:10]
+
+
+def test_the_grammar_check_catches_the_old_writers_lines() -> None:
+    assert grammar_problems("The along and the tide")
+    assert grammar_problems("You left an aware fame")
+    assert grammar_problems("I is waiting by a hour")
+    assert grammar_problems("We was waiting")
+    assert grammar_problems("I shines in the rain")
+    assert not grammar_problems("We danced in the endless rain for an hour")
+
+
+def test_the_prompts_content_words_are_sung(english_songs: dict[str, list[Lyrics]]) -> None:
+    for prompt, songs in english_songs.items():
+        for song in songs:
+            heard = set(re.findall(r"[a-z]+", song.text.lower()))
+            assert SINGABLE[prompt] <= heard, (prompt, SINGABLE[prompt] - heard, song.text)
+
+
+def test_line_pairs_rhyme_by_cmudict(english_songs: dict[str, list[Lyrics]]) -> None:
+    def rhymes(a: str, b: str) -> bool:
+        return a != b and b in pronouncing.rhymes(a)
+
+    rhymed = total = 0
+    for songs in english_songs.values():
+        for song in songs:
+            for _, lines in sections(song):
+                ends = [last_word(line) for line in lines]
+                schemes = (((0, 1), (2, 3)), ((0, 2), (1, 3)))
+                rhymed += max(sum(rhymes(ends[a], ends[b]) for a, b in pairs) for pairs in schemes)
+                total += 2
+    assert rhymed / total >= 0.95, rhymed / total
+
+
+def test_lines_fit_a_melody(english_songs: dict[str, list[Lyrics]]) -> None:
+    low, high = SYLLABLE_RANGE
+    for songs in english_songs.values():
+        for song in songs:
+            for name, lines in sections(song):
+                counts = [line_syllables(line) for line in lines]
+                assert all(low <= c <= high for c in counts), (name, lines, counts)
+                assert max(counts) - min(counts) <= 2, (name, lines, counts)
+
+
+def test_songs_are_whole_repeatable_and_differ_by_seed(english_songs: dict[str, list[Lyrics]]) -> None:
+    for prompt, songs in english_songs.items():
+        assert len({song.text for song in songs}) == len(songs), prompt
+        assert write_lyrics(prompt, seed=7) == songs[7]
+        for song in songs:
+            parts = sections(song)
+            assert [name for name, _ in parts] == ["Verse", "Chorus", "Verse 2", "Chorus", "Bridge", "Chorus"]
+            assert all(len(lines) == 4 and all(lines) for _, lines in parts)
+            choruses = [lines for name, lines in parts if name == "Chorus"]
+            assert choruses[0] == choruses[1] == choruses[2]
+
+
+def test_a_song_is_written_fast() -> None:
+    import time
+
+    write_lyrics("warm up the dictionary", seed=0)
+    started = time.perf_counter()
+    for seed in range(20):
+        write_lyrics("summer road trip with friends", seed=seed)
+    assert (time.perf_counter() - started) / 20 < 0.05
+
+
+def test_chinese_lines_are_short_and_each_section_rhymes_on_one_group() -> None:
+    finals = {group: {line[-1] for line in lines} for group, lines in vocab.ZH_RHYME_GROUPS.items()}
+    for prompt in ("乡愁", "写一首关于故乡的月亮的歌"):  # a two- and a four-character topic
+        songs = [write_lyrics(prompt, seed=seed) for seed in SEEDS]
+        assert len({song.text for song in songs}) > len(songs) * 0.9
+        assert write_lyrics(prompt, seed=3) == songs[3]
+        for song in songs:
+            choruses = [lines for name, lines in sections(song) if name == "Chorus"]
+            assert choruses[0] == choruses[1] == choruses[2]
+            for _, lines in sections(song):
+                assert all(5 <= len(line) <= 9 for line in lines), lines
+                assert any({line[-1] for line in lines} <= ends for ends in finals.values()), lines

@@ -48,7 +48,14 @@ class MusicSubmitRequest(_Open):
     notify_hook: str | None = Field(None, description="Webhook URL (POSTed the task on every status change).")
     callBackUrl: str | None = Field(None, description="Alias of notify_hook.")
     metadata: dict[str, Any] | None = None
-    vocal_gender: str | None = None
+    vocal_gender: str | None = Field(None, description='"m" or "f" (also read from `metadata.vocal_gender`).')
+    instrumental: bool | None = Field(None, description="Alias of make_instrumental (sunoapi.org-style clients).")
+    seed: int | None = Field(
+        None, ge=0, le=2**31 - 1, description="songforge: fixes the song (clip i uses seed + i); random if absent."
+    )
+    duration: float | None = Field(
+        None, gt=0, description="songforge: wanted length in seconds (default: as long as the lyrics need)."
+    )
 
 
 class LyricsSubmitRequest(_Open):

@@ -25,3 +25,27 @@ class ClipFiles:
 
 # Files rendered after a clip is complete, attached to it by name (AttachedFile.role).
 ATTACHABLE_ROLES: frozenset[str] = frozenset({"wav_key", "video_key"})
+
+
+# A generated song's own files, kept beside its audio (clip_assets rows): its exact stems, MIDI, word timing
+# and plan. gen_stem on such a clip hands out the exact stems; the timing and MIDI routes read the others.
+MIDI_ASSET = "midi"  # the Standard MIDI File
+MIDI_NOTES_ASSET = "midi_notes"  # the same notes as the MIDI route's JSON
+TIMING_ASSET = "timing"
+PLAN_ASSET = "plan"
+_STEM_PREFIX = "stem:"
+
+
+def stem_asset(stem: str) -> str:
+    """The asset name of one exact stem ("stem:Backing Vocals")."""
+    return _STEM_PREFIX + stem
+
+
+def stem_of_asset(name: str) -> str | None:
+    return name.removeprefix(_STEM_PREFIX) if name.startswith(_STEM_PREFIX) else None
+
+
+@dataclass(frozen=True)
+class StoredAsset:
+    name: str  # MIDI_ASSET, MIDI_NOTES_ASSET, TIMING_ASSET, PLAN_ASSET or stem_asset(stem)
+    blob_name: str

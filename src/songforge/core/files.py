@@ -9,7 +9,7 @@ from songforge.core.clock import is_id
 from songforge.core.services import Services
 from songforge.core.status import TaskStatus
 from songforge.core.urls import clip_of_blob
-from songforge.db.models import Clip, Task
+from songforge.db.models import Clip, ClipAsset, Task
 
 
 def account_of_clip(services: Services, clip_id: str) -> str | None:
@@ -35,6 +35,9 @@ def blobs_to_keep(services: Services, names: Iterable[str]) -> set[str]:
             by_clip.setdefault(found[0], set()).add(name)
     if not by_clip:
         return keep
+    with services.db.session() as session:
+        assets = session.execute(select(ClipAsset.blob_key).where(ClipAsset.clip_id.in_(list(by_clip)))).scalars()
+        keep |= set(assets) & set().union(*by_clip.values())
     columns = (Clip.audio_key, Clip.wav_key, Clip.master_key, Clip.image_key, Clip.image_large_key, Clip.video_key)
     with services.db.session() as session:
         rows = session.execute(select(Clip.id, *columns).where(Clip.id.in_(list(by_clip)))).all()

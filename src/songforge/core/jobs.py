@@ -49,7 +49,24 @@ class StemParams:
     stem_set: str  # "two" | "twelve"
 
 
-JobParams = LyricsParams | UploadParams | WavParams | StemParams
+@dataclass(frozen=True)
+class SongParams:
+    """A new song (generate: inspiration, custom or instrumental). Both clips sing the same words; clip i uses
+    `seed + i`, so they differ in melody and arrangement."""
+
+    lyrics: str  # "" with `description`: written by the lyrics writer (inspiration mode)
+    description: str
+    tags: str
+    negative_tags: str
+    title: str
+    instrumental: bool
+    vocal_gender: str  # "m", "f" or "" (the style's usual voice)
+    seed: int
+    duration: float | None  # wanted length in seconds; None: as long as the lyrics need
+    max_duration: float  # the cap (settings.max_song_seconds)
+
+
+JobParams = LyricsParams | UploadParams | WavParams | StemParams | SongParams
 
 
 @dataclass(frozen=True)
@@ -70,13 +87,16 @@ class JobKind:
         return self.params(**{key: value for key, value in stored.items() if key in names})
 
 
+GENERATE = JobKind("generate", "MUSIC", "price_music", Queue.CPU, SongParams, "generate")
 LYRICS = JobKind("lyrics", "LYRICS", "price_lyrics", Queue.CPU, LyricsParams, "lyrics")
 UPLOAD = JobKind("upload", "MUSIC", "price_upload", Queue.CPU, UploadParams, "upload")
 WAV = JobKind("wav", "MUSIC", "price_wav", Queue.CPU, WavParams, "wav")
 GEN_STEM_TWO = JobKind("gen_stem_two", "MUSIC", "price_stem_two", Queue.GPU, StemParams, "stems")
 GEN_STEM_TWELVE = JobKind("gen_stem_twelve", "MUSIC", "price_stem_twelve", Queue.GPU, StemParams, "stems")
 
-JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in (LYRICS, UPLOAD, WAV, GEN_STEM_TWO, GEN_STEM_TWELVE)}
+JOB_KINDS: dict[str, JobKind] = {
+    kind.name: kind for kind in (GENERATE, LYRICS, UPLOAD, WAV, GEN_STEM_TWO, GEN_STEM_TWELVE)
+}
 
 
 def job_kind(name: str) -> JobKind:
@@ -90,11 +110,10 @@ def params_as_stored(params: JobParams) -> dict[str, Any]:
 
 # Music-submit modes whose engine does not exist yet (answered 501; never a fake result).
 PENDING_MUSIC_MODES: dict[str, str] = {
-    "generate": "song generation",
     "extend": "extend",
     "upload_extend": "upload_extend",
     "cover": "cover",
     "infill": "infill (replace section)",
     "artist_consistency": "artist_consistency (persona)",
 }
-KNOWN_MUSIC_TASKS: frozenset[str] = frozenset({*PENDING_MUSIC_MODES, "gen_stem"}) - {"generate"}
+KNOWN_MUSIC_TASKS: frozenset[str] = frozenset({*PENDING_MUSIC_MODES, "gen_stem"})

@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from songforge.core.accounts import Caller
-from songforge.core.clip_files import ATTACHABLE_ROLES, ClipFiles
+from songforge.core.clip_files import ATTACHABLE_ROLES, ClipFiles, StoredAsset
 from songforge.core.clock import new_id, now
 from songforge.core.errors import QuotaExceeded
 from songforge.core.jobs import JobKind, JobParams, params_as_stored
@@ -21,7 +21,7 @@ from songforge.core.queries import render_task_object
 from songforge.core.status import ACTIVE_TASK_STATUSES, CLIP_STATUS_WHILE, ClipStatus, TaskStatus
 from songforge.core.urls import UrlSigner
 from songforge.core.wire import with_base_url
-from songforge.db.models import Account, Clip, LedgerEntry, Task, WebhookDelivery
+from songforge.db.models import Account, Clip, ClipAsset, LedgerEntry, Task, WebhookDelivery
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class ClipOutput:
     clip_id: str
     data: dict[str, Any]
     files: ClipFiles
+    assets: tuple[StoredAsset, ...] = ()  # a generated song's exact stems, MIDI, timing and plan
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,8 @@ def complete_task(
             .where(Clip.id == output.clip_id, Clip.task_id == task_id)
             .values(status=ClipStatus.COMPLETE, data_json=orjson.dumps(output.data).decode(), **output.files.columns())
         )
+        for asset in output.assets:
+            session.add(ClipAsset(clip_id=output.clip_id, name=asset.name, blob_key=asset.blob_name))
     account_id = session.execute(select(Task.account_id).where(Task.id == task_id)).scalar_one()
     for attached in attachments:
         session.execute(

@@ -47,11 +47,28 @@ def clip_blob_names(clip_id: str) -> dict[str, str]:
 PUBLIC_ROLES = frozenset({"audio", "wav", "image", "image_large", "video"})
 
 
+_ASSET_INFIX = ".asset."
+_ASSET_SUFFIXES = {"midi": "mid", "midi_notes": "midi.json", "timing": "timing.json", "plan": "plan.json"}
+ASSET_ROLE = "asset"
+
+
+def asset_blob_name(clip_id: str, asset: str) -> str:
+    """Blob name of a generated song's asset (core.clip_files names them): private, never served as a file."""
+    suffix = _ASSET_SUFFIXES.get(asset)
+    if suffix is None:
+        stem = asset.partition(":")[2]
+        suffix = "stem-" + stem.lower().replace(" ", "_") + ".flac"
+    return f"{clip_id}{_ASSET_INFIX}{suffix}"
+
+
 def clip_of_blob(blob_name: str) -> tuple[str, str] | None:
-    """(clip id, role in `clip_blob_names`) of one of a clip's blob names; None for any other name."""
+    """(clip id, role) of one of a clip's blob names — a role of `clip_blob_names`, or ASSET_ROLE for a
+    generated song's asset; None for any other name."""
     clip_id = blob_name.removeprefix("image_large_").removeprefix("image_").partition(".")[0]
     if not is_id(clip_id):
         return None
+    if blob_name.startswith(clip_id + _ASSET_INFIX):
+        return clip_id, ASSET_ROLE
     for role, name in clip_blob_names(clip_id).items():
         if name == blob_name:
             return clip_id, role

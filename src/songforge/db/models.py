@@ -103,6 +103,16 @@ class Clip(Base):
     sample_rate: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+class ClipAsset(Base):
+    """A file a generated song keeps beside its audio (an exact stem, its MIDI, word timing, plan)."""
+
+    __tablename__ = "clip_assets"
+
+    clip_id: Mapped[str] = mapped_column(ForeignKey("clips.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # see core.clip_files.SongAsset
+    blob_key: Mapped[str] = mapped_column(String(200))
+
+
 class LedgerEntry(Base):
     __tablename__ = "ledger"
     # One charge and at most one refund per task: the database enforces "refunded exactly once".

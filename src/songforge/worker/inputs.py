@@ -1,8 +1,22 @@
-"""What jobs read: the stored master of a clip the job's account owns, or a JobFailed naming what is wrong."""
+"""What jobs read: the stored master of a clip the job's account owns, or the exact stems of a song songforge
+generated; a JobFailed naming what is wrong otherwise."""
 
+from dataclasses import dataclass
+
+import numpy as np
+
+from songforge.core.clip_files import stem_of_asset
+from songforge.core.songs import song_assets_of
+from songforge.core.stem_sets import StemSet
 from songforge.core.work import master_of_clip
 from songforge.engines.audio import AudioDecodeError, DecodedAudio, decode_file
 from songforge.worker.context import JobContext, JobFailed
+
+# A stem whose peak stays below this is reported silent (metadata.stem_silent).
+_SILENT_PEAK = 10 ** (-60 / 20)
+EXACT_STEMS_ENGINE = "exact stems (kept when the song was generated)"
+# Two stems from the twelve a song keeps: every voice is "Vocals", everything else "Instrumental".
+_SUNG = ("Vocals", "Backing Vocals")
 
 
 def read_clip_master(context: JobContext, clip_id: str, use: str) -> DecodedAudio:
@@ -21,3 +35,48 @@ def read_clip_master(context: JobContext, clip_id: str, use: str) -> DecodedAudi
         raise JobFailed(
             f"the source audio (clip {clip_id}) could not be read: {error}", error_type="invalid_audio"
         ) from error
+
+
+@dataclass(frozen=True)
+class ExactStems:
+    """A generated song's own stems in a stem set's order, each (2, samples) float32."""
+
+    stems: dict[str, np.ndarray]
+    sample_rate: int
+    engine: str = EXACT_STEMS_ENGINE
+
+    @property
+    def samples(self) -> int:
+        return int(next(iter(self.stems.values())).shape[1])
+
+    def silent(self, stem: str) -> bool:
+        return float(np.abs(self.stems[stem]).max(initial=0.0)) < _SILENT_PEAK
+
+
+def exact_stems_of(context: JobContext, clip_id: str, stem_set: StemSet) -> ExactStems | None:
+    """The clip's exact stems in `stem_set` (Two sums the twelve), or None when songforge did not generate it."""
+    stored = {
+        stem: blob
+        for name, blob in song_assets_of(context.services, clip_id, context.job.account_id).items()
+        if (stem := stem_of_asset(name)) is not None
+    }
+    if not stored:
+        return None
+    decoded = {stem: _read_stem(context, clip_id, stem, blob) for stem, blob in stored.items()}
+    sample_rate = next(iter(decoded.values())).sample_rate
+    twelve = {stem: audio.samples for stem, audio in decoded.items()}
+    if stem_set is StemSet.TWELVE:
+        return ExactStems({stem: twelve[stem] for stem in stem_set.stem_names}, sample_rate)
+    sung = sum(twelve[stem] for stem in _SUNG)
+    played = sum(audio for stem, audio in twelve.items() if stem not in _SUNG)
+    return ExactStems({"Vocals": np.asarray(sung), "Instrumental": np.asarray(played)}, sample_rate)
+
+
+def _read_stem(context: JobContext, clip_id: str, stem: str, blob: str) -> DecodedAudio:
+    try:
+        return decode_file(context.services.blobs.local_path(blob))
+    except (FileNotFoundError, AudioDecodeError):
+        raise JobFailed(
+            f"the stored {stem} stem of clip {clip_id} is missing or unreadable, so it cannot be handed out",
+            error_type="audio_missing",
+        ) from None

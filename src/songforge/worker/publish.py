@@ -20,7 +20,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +30,14 @@ import numpy as np
 
 from songforge.core.clip_files import ClipFiles
 from songforge.core.urls import clip_blob_names
-from songforge.engines.audio import FlacEncoder, Mp3Encoder, PeakEnvelope, as_channels_first, blocks_of
+from songforge.engines.audio import (
+    WHOLE_ARRAY_BLOCK,
+    FlacEncoder,
+    Mp3Encoder,
+    PeakEnvelope,
+    as_channels_first,
+    blocks_of,
+)
 from songforge.engines.images import CoverPair, cover_bar_counts
 from songforge.engines.progress import ProgressCallback, no_progress
 from songforge.storage.base import BlobStore
@@ -39,6 +46,7 @@ __all__ = [
     "ClipPublisher",
     "ClipToPublish",
     "PublishError",
+    "blocks_of_stems",
     "publish_clip_audio",
 ]
 
@@ -388,3 +396,10 @@ def publish_clip_audio(
         for start, block in blocks_of(array):
             publisher.write(start, {"audio": block}, copy=False)
         return publisher.finish()[clip_id]
+
+
+def blocks_of_stems(stems: Mapping[str, np.ndarray]) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
+    """(start, {stem: block}) over stems held whole, all the same length: what `ClipPublisher.write` takes."""
+    length = min(audio.shape[1] for audio in stems.values())
+    for start in range(0, length, WHOLE_ARRAY_BLOCK):
+        yield start, {name: audio[:, start : start + WHOLE_ARRAY_BLOCK] for name, audio in stems.items()}

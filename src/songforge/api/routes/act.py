@@ -1,4 +1,5 @@
-"""GET /suno/act/wav/{clip_id}: a real WAV of a clip, rendered by a worker on first ask."""
+"""GET /suno/act/{wav,timing,midi}/{clip_id}: a clip's WAV (rendered by a worker on first ask), and a generated
+song's word timing and MIDI notes."""
 
 import asyncio
 from typing import Any
@@ -9,6 +10,7 @@ from songforge.api.auth import current_caller
 from songforge.api.state import services_of
 from songforge.core.accounts import Caller
 from songforge.core.renders import wav_of_clip
+from songforge.core.songs import midi_of, word_timing_of
 
 router = APIRouter(prefix="/suno/act", tags=["act"])
 
@@ -20,3 +22,17 @@ async def clip_wav(clip_id: str, request: Request, caller: Caller = Depends(curr
     services = services_of(request)
     blob_name = await asyncio.to_thread(wav_of_clip, services, caller, clip_id)
     return {"code": "success", "message": "", "data": {"wav_file_url": services.signer.file_url(blob_name)}}
+
+
+@router.get("/timing/{clip_id}", responses={400: {"description": "task_not_exist / invalid_request"}})
+async def clip_timing(clip_id: str, request: Request, caller: Caller = Depends(current_caller)) -> dict[str, Any]:
+    """The sung words with their start and end times (raw Suno alignment object, B §15.1). Exact for songs
+    songforge generated (`p_align` 1.0): the engine placed every word."""
+    return await asyncio.to_thread(word_timing_of, services_of(request), caller, clip_id)
+
+
+@router.get("/midi/{clip_id}", responses={400: {"description": "task_not_exist / invalid_request"}})
+async def clip_midi(clip_id: str, request: Request, caller: Caller = Depends(current_caller)) -> dict[str, Any]:
+    """The notes each instrument plays (B §15.5): `{"state":"complete","instruments":[…]}`, or
+    `{"state":"running"}` while the song is still being made."""
+    return await asyncio.to_thread(midi_of, services_of(request), caller, clip_id)

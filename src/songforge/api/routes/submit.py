@@ -1,5 +1,6 @@
 """POST /suno/submit/{music,lyrics,concat}; the action segment in any case (Part A §1)."""
 
+import secrets
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,7 +14,7 @@ from songforge.api.submission import check_length, notify_hook_of
 from songforge.core import jobs
 from songforge.core.accounts import Caller
 from songforge.core.clip_data import base_clip_data, family_for
-from songforge.core.jobs import KNOWN_MUSIC_TASKS, PENDING_MUSIC_MODES, LyricsParams, StemParams
+from songforge.core.jobs import KNOWN_MUSIC_TASKS, PENDING_MUSIC_MODES, LyricsParams, SongParams, StemParams
 from songforge.core.lifecycle import NewClip
 from songforge.core.models_catalog import accepted_mv_names, canonical_mv
 from songforge.core.services import Services
@@ -29,6 +30,7 @@ SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     429: {"description": "rate, concurrency or queue limit"},
 }
 STEM_TYPE_ID = 91
+SONGS_PER_SUBMIT = 2  # two variations per submit (Part A §6)
 JOINABLE_TASKS = ("extend", "upload_extend", "infill")
 
 
@@ -98,6 +100,15 @@ def submit_music(
     notify_hook = notify_hook_of(body)
     if mode == "gen_stem":
         return _envelope(_submit_stems(services, caller, body, mv, notify_hook))
+    if mode == "generate" and body.continue_clip_id:
+        if body.continue_at is None:
+            raise invalid_request(
+                "`continue_clip_id` without `continue_at`: send `task` (extend, infill, cover, gen_stem) to say "
+                "what to do with the clip, or `continue_at` to extend it."
+            )
+        mode = "extend"  # Part A §8: gateways drop `task`; a numeric continue_at means extend
+    if mode == "generate":
+        return _envelope(_submit_song(services, caller, body, mv, notify_hook))
     _check_sources(services, caller, body, mode)
     raise TaskApiError(
         501,
@@ -105,6 +116,74 @@ def submit_music(
         f"the `{PENDING_MUSIC_MODES[mode]}` mode has no engine in this songforge build yet; "
         "available now: task=gen_stem (stem separation), lyrics, uploads and WAV rendering.",
     )
+
+
+def _submit_song(services: Services, caller: Caller, body: MusicSubmitRequest, mv: str, notify_hook: str) -> str:
+    """A new song: inspiration (`gpt_description_prompt`), custom lyrics (`prompt`) or instrumental (tags only,
+    or `make_instrumental`). new-api's `customMode` is ignored: the fields say which mode it is."""
+    settings = services.settings
+    description = (body.gpt_description_prompt or "").strip()
+    lyrics = "" if description else (body.prompt or "").strip()
+    tags = (body.tags or "").strip()
+    instrumental = bool(body.make_instrumental or body.instrumental) or (not description and not lyrics)
+    if not description and not lyrics and not tags:
+        raise invalid_request(
+            "`prompt` is empty: send lyrics in `prompt`, style `tags` for an instrumental, "
+            "or `gpt_description_prompt` to have the song written for you."
+        )
+    if body.duration is not None and body.duration > settings.max_song_seconds:
+        raise invalid_request(f"`duration` ({body.duration} s) is over the limit of {settings.max_song_seconds} s.")
+    params = SongParams(
+        lyrics="" if instrumental else lyrics,
+        description=description,
+        tags=tags,
+        negative_tags=(body.negative_tags or "").strip(),
+        title=(body.title or "").strip(),
+        instrumental=instrumental,
+        vocal_gender=_vocal_gender_of(body),
+        seed=body.seed if body.seed is not None else secrets.randbelow(2**31 - 2),
+        duration=body.duration,
+        max_duration=settings.max_song_seconds,
+    )
+    clips = []
+    for index in range(SONGS_PER_SUBMIT):
+        metadata = {
+            "tags": params.tags,
+            "negative_tags": params.negative_tags,
+            "prompt": params.lyrics,
+            "gpt_description_prompt": description or None,
+            "make_instrumental": instrumental,
+            "has_vocal": not instrumental,
+            "stream": True,
+        }
+        data = base_clip_data(
+            title=params.title,
+            family=family_for(mv),
+            account_id=caller.account_id,
+            batch_index=index,
+            metadata=metadata,
+        )
+        clips.append(NewClip(title=params.title, data=data))
+    return submit_task(
+        services,
+        caller,
+        jobs.GENERATE,
+        params,
+        request_body=_raw_body(body),
+        notify_hook=notify_hook,
+        clips=clips,
+    )
+
+
+def _vocal_gender_of(body: MusicSubmitRequest) -> str:
+    """ "m", "f" or "" from `vocal_gender` (top level or in `metadata`); anything else is a 400."""
+    given = body.vocal_gender
+    if given is None and body.metadata:
+        given = body.metadata.get("vocal_gender")
+    value = str(given or "").strip().lower()
+    if value not in ("", "m", "f"):
+        raise invalid_request(f'`vocal_gender` must be "m" or "f" (or empty); got {given!r}.')
+    return value
 
 
 def _check_sources(services: Services, caller: Caller, body: MusicSubmitRequest, mode: str) -> None:

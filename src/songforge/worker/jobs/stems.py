@@ -9,8 +9,8 @@ from songforge.core.lifecycle import ClipOutput
 from songforge.core.stem_sets import StemSet
 from songforge.engines.separation import SeparationOptions, separate_stream
 from songforge.worker.context import JobContext, JobFailed, JobResult
-from songforge.worker.inputs import read_clip_master
-from songforge.worker.publish import ClipPublisher, ClipToPublish
+from songforge.worker.inputs import ExactStems, exact_stems_of, read_clip_master
+from songforge.worker.publish import ClipPublisher, ClipToPublish, blocks_of_stems
 
 # Shares of the task's progress: decoding the master, then separating and publishing side by side
 # (publishing's share is what is left to write once the separation has finished).
@@ -44,6 +44,9 @@ class _StemProgress:
 def run(context: JobContext, params: StemParams) -> JobResult:
     settings = context.services.settings
     stem_set = StemSet(params.stem_set)
+    exact = exact_stems_of(context, params.source_clip_id, stem_set)
+    if exact is not None:
+        return _publish_exact_stems(context, exact)
     audio = read_clip_master(context, params.source_clip_id, "separate")
     context.progress(DECODE_SHARE, "decoded")
     options = SeparationOptions(
@@ -76,5 +79,35 @@ def run(context: JobContext, params: StemParams) -> JobResult:
         data["metadata"]["duration"] = files[clip.clip_id].duration
         data["metadata"]["stem_silent"] = stem.silent
         data["metadata"]["engine"] = stem.method
+        outputs.append(ClipOutput(clip.clip_id, data, files[clip.clip_id]))
+    return JobResult(clips=outputs)
+
+
+def _publish_exact_stems(context: JobContext, exact: ExactStems) -> JobResult:
+    """A song songforge generated keeps its stems: hand them out instead of separating the mix."""
+    clips = [
+        ClipToPublish(clip_id=clip_id, title=data["title"], stem=stem_name)
+        for clip_id, data, stem_name in zip(context.job.clip_ids, context.job.clip_data, exact.stems, strict=True)
+    ]
+
+    def publishing(fraction: float, stage: str) -> None:
+        context.progress(DECODE_SHARE + (0.97 - DECODE_SHARE) * fraction, stage)
+
+    with ClipPublisher(
+        context.services.blobs,
+        context.workdir,
+        exact.sample_rate,
+        clips,
+        total_samples=exact.samples,
+        progress=publishing,
+    ) as publisher:
+        for start, block in blocks_of_stems(exact.stems):
+            publisher.write(start, block, copy=False)
+        files = publisher.finish()
+    outputs: list[ClipOutput] = []
+    for clip, data in zip(clips, context.job.clip_data, strict=True):
+        data["metadata"]["duration"] = files[clip.clip_id].duration
+        data["metadata"]["stem_silent"] = exact.silent(clip.stem)
+        data["metadata"]["engine"] = exact.engine
         outputs.append(ClipOutput(clip.clip_id, data, files[clip.clip_id]))
     return JobResult(clips=outputs)

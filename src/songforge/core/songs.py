@@ -1,0 +1,61 @@
+"""The files a song songforge generated keeps beside its audio: exact stems, MIDI, word timing and plan.
+
+Workers record them with the clip (`ClipOutput.assets`); gen_stem hands out the exact stems instead of
+separating the mix, and the timing and MIDI act routes answer from them.
+"""
+
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+
+from songforge.core.accounts import Caller
+from songforge.core.clip_files import MIDI_NOTES_ASSET, TIMING_ASSET
+from songforge.core.errors import InvalidInput
+from songforge.core.services import Services
+from songforge.core.submission import find_visible_clip
+from songforge.db.models import Clip, ClipAsset
+
+
+def song_assets_of(services: Services, clip_id: str, account_id: str) -> dict[str, str]:
+    """Asset name → blob name for a clip of the account that songforge generated; empty for any other clip."""
+    with services.db.session() as session:
+        rows = session.execute(
+            select(ClipAsset.name, ClipAsset.blob_key)
+            .join(Clip, Clip.id == ClipAsset.clip_id)
+            .where(ClipAsset.clip_id == clip_id, Clip.account_id == account_id)
+        ).all()
+    return {str(name): str(blob) for name, blob in rows}
+
+
+def word_timing_of(services: Services, caller: Caller, clip_id: str) -> dict[str, Any]:
+    """The clip's aligned words (B §15.1 shape), exact for a song songforge sang."""
+    return _json_asset(services, caller, clip_id, TIMING_ASSET, "word timing")
+
+
+def midi_of(services: Services, caller: Caller, clip_id: str) -> dict[str, Any]:
+    """`{"state": "complete", "instruments": [...]}` (B §15.5), or `{"state": "running"}` while the clip renders."""
+    return _json_asset(services, caller, clip_id, MIDI_NOTES_ASSET, "MIDI", running={"state": "running"})
+
+
+def _json_asset(
+    services: Services,
+    caller: Caller,
+    clip_id: str,
+    asset: str,
+    what: str,
+    *,
+    running: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    clip = find_visible_clip(services, caller, clip_id, "clip_id", None)
+    blob = song_assets_of(services, clip.id, caller.account_id).get(asset)
+    if blob is None:
+        if running is not None and not clip.is_complete and clip.data.get("metadata", {}).get("type") == "gen":
+            return running
+        raise InvalidInput(
+            f"clip {clip.id} has no {what}: it is known for songs songforge generated, and this clip "
+            f"{'is still being made' if not clip.is_complete else 'was not generated here'}."
+        )
+    with services.blobs.local_path(blob).open("rb") as file:
+        loaded: dict[str, Any] = orjson.loads(file.read())
+    return loaded

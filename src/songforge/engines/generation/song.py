@@ -1,0 +1,147 @@
+"""The song engine's one entry point: a request in, a finished song (master, exact stems, plan) out.
+
+request → style → lyric form → plan (composer) → instruments (soundfont) → voices (eSpeak + WORLD) →
+master. Each stage lives in its own module; this one only strings them together and shares out progress.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from songforge.engines.generation.composer import compose
+from songforge.engines.generation.form import read_lyric_form
+from songforge.engines.generation.lyrics import Lyrics, write_lyrics
+from songforge.engines.generation.mix import master
+from songforge.engines.generation.render import render_instruments, soundfont_path
+from songforge.engines.generation.score import (
+    BACKING_VOCALS,
+    INSTRUMENT_STEMS,
+    VOCALS,
+    Plan,
+    Song,
+    SongRequest,
+    Style,
+)
+from songforge.engines.generation.style import read_style
+from songforge.engines.generation.voice import sing
+from songforge.engines.progress import ProgressCallback, no_progress
+
+SAMPLE_RATE = 44100
+# Every stem a song keeps, in the Twelve set's wire order.
+SONG_STEMS: tuple[str, ...] = (VOCALS, BACKING_VOCALS, *INSTRUMENT_STEMS)
+ENGINE_NAME = "songforge-compose-1"
+
+# Shares of the progress: composing is instant; instruments and voices take the time; the master is quick.
+_COMPOSE_SHARE = 0.02
+_INSTRUMENTS_SHARE = 0.45
+_VOICES_SHARE = 0.45
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    sample_rate: int = SAMPLE_RATE
+    soundfont: Path | None = None  # a General MIDI soundfont; None or missing: TimGM6mb (pretty_midi ships it)
+    target_lufs: float = -14.0
+
+
+def style_of(request: SongRequest) -> Style:
+    return read_style(
+        request.tags,
+        request.description,
+        request.negative_tags,
+        voice=request.voice,
+        instrumental=request.instrumental,
+    )
+
+
+def lyrics_for(description: str, *, seed: int) -> Lyrics:
+    """Words for an inspiration song: the lyrics writer on the description (a topic when it is empty)."""
+    return write_lyrics(description.strip() or "a song about today", seed=seed)
+
+
+def style_tags(style: Style) -> str:
+    """The style as tags for a clip whose caller gave none (inspiration): the words read, or genre and mood."""
+    words = style.words or tuple(word for word in (style.genre, style.mood) if word != "neutral")
+    return ", ".join(words)
+
+
+def generate_song(
+    request: SongRequest,
+    options: GenerationOptions | None = None,
+    progress: ProgressCallback = no_progress,
+) -> Song:
+    """Make one song. `request.lyrics` are sung as given; without lyrics (and not instrumental) the song is an
+    instrumental unless the caller wrote lyrics first (see `lyrics_for`)."""
+    options = options or GenerationOptions()
+    style = style_of(request)
+    instrumental = request.instrumental or not style.has_vocals or not request.lyrics.strip()
+    form = None if instrumental else read_lyric_form(request.lyrics)
+    if form is not None and not any(line.syllable_count for section in form.sections for line in section.lines):
+        form = None  # tags only, or "…": nothing to sing
+    plan = compose(request, style, form, title=request.title, lyrics="" if form is None else request.lyrics)
+    progress(_COMPOSE_SHARE, "composed")
+    sample_rate = options.sample_rate
+
+    def instruments_progress(fraction: float, stage: str) -> None:
+        progress(_COMPOSE_SHARE + _INSTRUMENTS_SHARE * fraction, stage or "instruments")
+
+    stems = render_instruments(
+        plan.parts,
+        duration=plan.duration,
+        sample_rate=sample_rate,
+        soundfont=soundfont_path(options.soundfont),
+        seed=request.seed,
+        progress=instruments_progress,
+    )
+    start = _COMPOSE_SHARE + _INSTRUMENTS_SHARE
+    share = _VOICES_SHARE / max(1, len(plan.vocals))
+    for index, part in enumerate(plan.vocals):
+        base = start + share * index
+
+        def voice_progress(fraction: float, stage: str, base: float = base) -> None:
+            progress(base + share * fraction, stage or "singing")
+
+        sung = sing(
+            part,
+            language=plan.language,
+            duration=plan.duration,
+            sample_rate=sample_rate,
+            seed=request.seed,
+            progress=voice_progress,
+        )
+        stems[part.stem] = stems[part.stem] + sung if part.stem in stems else sung
+    progress(start + _VOICES_SHARE, "mastering")
+    mastered = master(stems, sample_rate, target_lufs=options.target_lufs)
+    samples = mastered.mix.shape[1]
+    silence = np.zeros((2, samples), dtype=np.float32)
+    all_stems = {name: mastered.stems.get(name, silence) for name in SONG_STEMS}
+    progress(1.0, "mastered")
+    return Song(sample_rate=sample_rate, mix=mastered.mix, stems=all_stems, plan=plan)
+
+
+def timing_as_dict(plan: Plan, vocals: np.ndarray, sample_rate: int) -> dict[str, Any]:
+    """The timing route's body (B §15.1): the sung words at the times they are sung (exact: the engine
+    placed them, so `p_align` is 1.0), and the vocal's loudness curve at ten points a second."""
+    hop = max(1, sample_rate // 10)
+    mono = np.abs(vocals).max(axis=0) if vocals.size else np.zeros(0, dtype=np.float32)
+    frames = len(mono) // hop
+    peaks = mono[: frames * hop].reshape(frames, hop).max(axis=1) if frames else np.zeros(0)
+    return {
+        "aligned_words": [
+            {
+                "word": word.text,
+                "success": True,
+                "start_s": round(word.start, 3),
+                "end_s": round(word.end, 3),
+                "p_align": 1.0,
+            }
+            for word in plan.words
+        ],
+        "waveform_data": [round(float(value), 5) for value in peaks],
+        "hoot_cer": 0.0,
+        "is_streamed": False,
+    }

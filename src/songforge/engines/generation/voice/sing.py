@@ -1,0 +1,60 @@
+"""Sing a vocal part: eSpeak says each word, WORLD re-sings it on the melody, effects make it a stem."""
+
+from __future__ import annotations
+
+import math
+import zlib
+
+import numpy as np
+
+from songforge.engines.generation.score import VocalPart
+from songforge.engines.generation.voice.breaths import add_breaths
+from songforge.engines.generation.voice.effects import finish
+from songforge.engines.generation.voice.espeak import SPEECH_RATE
+from songforge.engines.generation.voice.frames import render_phrase
+from songforge.engines.generation.voice.languages import espeak_language
+from songforge.engines.generation.voice.library import SyllableSound, word_sounds
+from songforge.engines.generation.voice.placement import phrases, place, sung_syllables, words_of
+from songforge.engines.generation.voice.timbre import timbre_of
+from songforge.engines.progress import ProgressCallback, no_progress
+
+_STAGE = "vocals"
+_SPEAKING_SHARE = 0.5  # of the progress bar: speaking and analysing words; the rest is singing them
+
+
+def sing(
+    part: VocalPart,
+    *,
+    language: str,
+    duration: float,
+    sample_rate: int,
+    seed: int,
+    progress: ProgressCallback = no_progress,
+) -> np.ndarray:
+    """The part sung, as a float32 (2, round(duration · sample_rate)) stem. Raises UnsupportedLanguage when no
+    voice can read the language (languages without their own voice get the closest one)."""
+    length = max(0, round(duration * sample_rate))
+    espeak = espeak_language(language)
+    syllables = sung_syllables(part.notes, duration)
+    if not syllables:
+        progress(1.0, _STAGE)
+        return np.zeros((2, length), dtype=np.float32)
+    timbre = timbre_of(part.voice, part.timbre)
+    words = words_of(syllables)
+    sounds: list[SyllableSound] = []
+    for index, word in enumerate(words):
+        texts = tuple(syllable.text for syllable in word)
+        sounds.extend(word_sounds(texts, espeak.name, timbre.espeak_variant, espeak.speaks_syllables_alone))
+        progress(_SPEAKING_SHARE * (index + 1) / len(words), _STAGE)
+    rng = np.random.default_rng([seed, zlib.crc32(f"{part.stem}/{part.voice}/{part.timbre}".encode())])
+    sung_phrases = phrases(place(syllables, tuple(sounds)))
+    voice = np.zeros(math.ceil(duration * SPEECH_RATE) + 1)
+    for index, phrase in enumerate(sung_phrases):
+        offset, samples = render_phrase(phrase, timbre, rng)
+        end = min(len(voice), offset + len(samples))
+        voice[offset:end] += samples[: end - offset]
+        progress(_SPEAKING_SHARE + (1.0 - _SPEAKING_SHARE) * 0.9 * (index + 1) / len(sung_phrases), _STAGE)
+    add_breaths(voice, sung_phrases, SPEECH_RATE, rng)
+    stem = finish(voice, SPEECH_RATE, part, sample_rate, length)
+    progress(1.0, _STAGE)
+    return stem
