@@ -130,7 +130,7 @@ class ClipPublisher:
         self._reported = -1.0
         self._reported_at = 0.0
         self._cond = threading.Condition()
-        workers = threads or min(len(self._lanes), _cores())
+        workers = threads or min(len(self._lanes), cores())
         self._pool = ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix="publish", initializer=_yield_to_the_separation
         )
@@ -379,7 +379,8 @@ def _yield_to_the_separation() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), ENCODER_NICENESS)
 
 
-def _cores() -> int:
+def cores() -> int:
+    """The cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux

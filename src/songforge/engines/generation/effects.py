@@ -30,6 +30,11 @@ COMPRESSOR_DEPTH_DB = 12.0
 REVERB_UNITY_DRY = 0.5
 MAX_REVERB_WET = 0.3
 STREAM_BLOCK_FRAMES = 1 << 16
+# Every part is brought to this RMS where it plays before `gain_db` sets its place in the mix.
+PART_REFERENCE_RMS = 0.1
+LEVEL_WINDOW_S = 0.4
+LEVEL_STRIDE = 8
+LEVEL_GATE = 10.0 ** (-30.0 / 10.0)  # windows 30 dB under the loudest one are pauses, not playing
 
 
 def channel_strip(audio: np.ndarray, part: Part, sample_rate: int) -> None:
@@ -38,6 +43,7 @@ def channel_strip(audio: np.ndarray, part: Part, sample_rate: int) -> None:
         overdrive(audio, part.drive, sample_rate)
     if part.compress:
         compress(audio, sample_rate)
+    level_to_reference(audio, sample_rate)
     audio *= np.float32(10.0 ** (part.gain_db / 20.0))
     pan(audio, part.pan)
 
@@ -77,6 +83,25 @@ def compress(audio: np.ndarray, sample_rate: int) -> None:
     dry_rms = _rms(audio)
     _process_in_place(compressor, audio, sample_rate)
     _scale_to_rms(audio, dry_rms)
+
+
+def level_to_reference(audio: np.ndarray, sample_rate: int) -> None:
+    """Scale the part so that where it plays it sits at PART_REFERENCE_RMS: soundfont instruments differ by
+    10–20 dB (a GM bass is far louder than a GM piano), so `gain_db` alone could not put the piano of a ballad
+    on top. Loudness is the RMS of the 400 ms windows within 30 dB of the loudest one (silence does not count),
+    a simple gated measure in the spirit of ITU-R BS.1770."""
+    # Every LEVEL_STRIDE-th sample is plenty for a level and spares a song-length temporary.
+    sampled = audio[:, ::LEVEL_STRIDE]
+    window = max(1, int(LEVEL_WINDOW_S * sample_rate) // LEVEL_STRIDE)
+    count = sampled.shape[1] // window
+    if count == 0:
+        return
+    power = np.square(sampled[:, : count * window].reshape(2, count, window), dtype=np.float32).mean(axis=(0, 2))
+    loudest = float(power.max())
+    if loudest <= 0.0:
+        return
+    active = power[power >= loudest * LEVEL_GATE]
+    audio *= np.float32(PART_REFERENCE_RMS / math.sqrt(float(active.mean())))
 
 
 def pan(audio: np.ndarray, position: float) -> None:

@@ -115,7 +115,7 @@ def generate_song(
         )
         stems[part.stem] = stems[part.stem] + sung if part.stem in stems else sung
     progress(start + _VOICES_SHARE, "mastering")
-    mastered = master(stems, sample_rate, target_lufs=options.target_lufs)
+    mastered = master(stems, sample_rate, target_lufs=options.target_lufs, in_place=True)
     samples = mastered.mix.shape[1]
     silence = np.zeros((2, samples), dtype=np.float32)
     all_stems = {name: mastered.stems.get(name, silence) for name in SONG_STEMS}
