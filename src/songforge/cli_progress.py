@@ -14,6 +14,7 @@ def progress_bar(doing: str, done: str, *, show: bool = True) -> Iterator[Progre
     if not show:
         yield no_progress
         return
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (
@@ -22,7 +23,8 @@ def progress_bar(doing: str, done: str, *, show: bool = True) -> Iterator[Progre
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, transient=False) as bar:
+    # On stderr: stdout carries what the command made (file paths), one per line, for scripts.
+    with Progress(*columns, transient=False, console=Console(stderr=True)) as bar:
         task = bar.add_task(doing, total=1.0)
 
         def progress(fraction: float, stage: str) -> None:

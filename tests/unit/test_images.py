@@ -61,6 +61,16 @@ def test_cover_pair_sizes_and_determinism(tmp_path: Path, song: np.ndarray) -> N
     assert small.shape == (400, 400)
 
 
+def test_a_songs_style_changes_its_cover(tmp_path: Path, song: np.ndarray) -> None:
+    """A generated song's cover comes from its title and style: same title, another style, another cover."""
+    covers = []
+    for style in ("", "heavy metal", "slow piano ballad"):
+        small = tmp_path / f"{style or 'none'}.jpg"
+        render_cover_pair(song, SR, small, tmp_path / f"{style or 'none'}_large.jpg", "Harbour Nights", style=style)
+        covers.append(np.asarray(Image.open(small).convert("RGB"), dtype=np.float32))
+    assert np.abs(covers[0] - covers[1]).mean() > 5 and np.abs(covers[1] - covers[2]).mean() > 5
+
+
 def test_cover_with_non_latin_title(tmp_path: Path, song: np.ndarray) -> None:
     render_cover_pair(song, SR, tmp_path / "s.jpg", tmp_path / "l.jpg", "乡愁")
     assert_jpeg(tmp_path / "s.jpg", (400, 400))

@@ -157,9 +157,15 @@ def _cover_bars(size: int) -> tuple[Box, int]:
     return (margin, int(size * 0.38), size - margin, int(size * 0.86)), max(2, size // 110)
 
 
-def _cover_background(size: int, title: str | None) -> Image.Image:
-    """Everything on a cover but the bars: gradient, soft disc, title."""
-    dark, light, accent = _palette(title or "untitled")
+def _cover_seed(title: str | None, style: str) -> str:
+    """What a cover's colours come from: the title, and the style when there is one (two songs of one title
+    in different styles look different too)."""
+    return f"{title or 'untitled'}\n{style}" if style else title or "untitled"
+
+
+def _cover_background(size: int, title: str | None, style: str = "") -> Image.Image:
+    """Everything on a cover but the bars: gradient, soft disc, title and style."""
+    dark, light, accent = _palette(_cover_seed(title, style))
     image = _gradient(size, size, dark, light)
     # a soft disc behind the waveform gives the square a focal point
     disc = Image.new("RGBA", (size, size), (0, 0, 0, 0))
@@ -174,6 +180,10 @@ def _cover_background(size: int, title: str | None) -> Image.Image:
     text = _drawable(title)
     if text:
         _draw_title(image, text, (margin, margin, size - margin, margin + size // 9), accent)
+    subtitle = _drawable(style)
+    if subtitle:
+        top = margin + size // 9 + size // 60
+        _draw_title(image, subtitle, (margin, top, size - margin, top + size // 20), light)
     return image
 
 
@@ -189,17 +199,18 @@ class CoverPair:
     draws everything the title decides (possibly early, e.g. while the audio is still being made), and
     `render(peaks, ...)` adds the waveform bars once the audio's peaks are known and saves the JPEGs."""
 
-    def __init__(self, title: str | None, *, small_size: int = 400, large_size: int = 1024) -> None:
+    def __init__(self, title: str | None, *, style: str = "", small_size: int = 400, large_size: int = 1024) -> None:
         self.title = title
+        self.style = style
         self.sizes = (small_size, large_size)
-        self._backgrounds = [_cover_background(size, title) for size in self.sizes]
+        self._backgrounds = [_cover_background(size, title, style) for size in self.sizes]
 
     @property
     def bar_counts(self) -> tuple[int, int]:
         return cover_bar_counts(*self.sizes)
 
     def render(self, source: Peaks, small_path: str | Path, large_path: str | Path) -> None:
-        _, _, accent = _palette(self.title or "untitled")
+        _, _, accent = _palette(_cover_seed(self.title, self.style))
         for size, background, path in zip(self.sizes, self._backgrounds, (small_path, large_path), strict=True):
             image = background.copy()
             box, bar_px = _cover_bars(size)
@@ -214,9 +225,10 @@ def render_cover_pair(
     large_path: str | Path,
     title: str | None,
     *,
+    style: str = "",
     small_size: int = 400,
     large_size: int = 1024,
 ) -> None:
     """Square cover JPEGs for a clip: `image` (small) and `image_large`, drawn once each at full detail."""
-    cover = CoverPair(title, small_size=small_size, large_size=large_size)
+    cover = CoverPair(title, style=style, small_size=small_size, large_size=large_size)
     cover.render(_SamplePeaks(samples), small_path, large_path)

@@ -69,6 +69,7 @@ class ClipToPublish:
     clip_id: str
     title: str
     stem: str  # the key of this clip's audio in the blocks written
+    style: str = ""  # shown on the cover under the title (a generated song's tags)
 
 
 class _Lane:
@@ -137,7 +138,7 @@ class ClipPublisher:
         self._bar_counts = cover_bar_counts()
         # The covers' backgrounds depend on the title only: draw them now, while the audio is being made.
         self._covers: dict[str, Future[CoverPair]] = {
-            clip.clip_id: self._pool.submit(CoverPair, clip.title) for clip in self.clips
+            clip.clip_id: self._pool.submit(CoverPair, clip.title, style=clip.style) for clip in self.clips
         }
 
     # ------------------------------------------------------------------------------------ sink side
@@ -388,11 +389,18 @@ def cores() -> int:
 
 
 def publish_clip_audio(
-    blobs: BlobStore, workdir: Path, clip_id: str, samples: np.ndarray, sample_rate: int, title: str
+    blobs: BlobStore,
+    workdir: Path,
+    clip_id: str,
+    samples: np.ndarray,
+    sample_rate: int,
+    title: str,
+    *,
+    style: str = "",
 ) -> ClipFiles:
-    """Publish one clip from audio held whole (an upload): the same files, through the same publisher."""
+    """Publish one clip from audio held whole (an upload, a song): the same files, through the same publisher."""
     array = as_channels_first(samples)
-    clip = ClipToPublish(clip_id=clip_id, title=title, stem="audio")
+    clip = ClipToPublish(clip_id=clip_id, title=title, stem="audio", style=style)
     with ClipPublisher(blobs, workdir, sample_rate, [clip], total_samples=array.shape[1]) as publisher:
         for start, block in blocks_of(array):
             publisher.write(start, {"audio": block}, copy=False)

@@ -34,7 +34,6 @@ from songforge.engines.generation.song import (
     GenerationOptions,
     generate_song,
     lyrics_for,
-    style_of,
     style_tags,
     timing_as_dict,
 )
@@ -110,11 +109,12 @@ def _make_clip(
         song = generate_song(request, options, song_progress)
     except GenerationError as error:
         raise JobFailed(str(error), error_type=error.reason) from error
+    tags = params.tags or style_tags(song.plan.style)
     files = publish_clip_audio(
-        context.services.blobs, context.workdir, clip_id, song.mix, song.sample_rate, request.title
+        context.services.blobs, context.workdir, clip_id, song.mix, song.sample_rate, request.title, style=tags
     )
     assets = _store_assets(context, clip_id, song)
-    _fill_clip_data(data, song, request, params, duration=files.duration)
+    _fill_clip_data(data, song, request, params, tags=tags, duration=files.duration)
     progress(1.0, "published")
     return ClipOutput(clip_id, data, files, assets)
 
@@ -163,7 +163,7 @@ def _sung(song: Song) -> Any:
 
 
 def _fill_clip_data(
-    data: dict[str, Any], song: Song, request: SongRequest, params: SongParams, *, duration: float
+    data: dict[str, Any], song: Song, request: SongRequest, params: SongParams, *, tags: str, duration: float
 ) -> None:
     lyrics = "" if request.instrumental else request.lyrics
     plan = song.plan
@@ -172,7 +172,7 @@ def _fill_clip_data(
     has_vocal = bool(plan.vocals)
     metadata.update(
         {
-            "tags": params.tags or style_tags(style_of(request)),
+            "tags": tags,
             "negative_tags": params.negative_tags,
             "prompt": plan.lyrics or lyrics,
             "gpt_description_prompt": params.description or None,

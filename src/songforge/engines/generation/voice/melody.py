@@ -18,7 +18,9 @@ _DRIFT_SEMITONES = 0.04  # standard deviation of the slow wander around the note
 _DRIFT_SMOOTHING_S = 0.15
 
 
-def pitch_contour(phrase: tuple[Placement, ...], first_frame: int, frame_count: int, rng: np.random.Generator) -> np.ndarray:
+def pitch_contour(
+    phrase: tuple[Placement, ...], first_frame: int, frame_count: int, rng: np.random.Generator
+) -> np.ndarray:
     """Hz per WORLD frame of the phrase (frame k is at (first_frame + k) · FRAME_PERIOD_S seconds)."""
     times = (first_frame + np.arange(frame_count)) * FRAME_PERIOD_S
     starts: list[float] = []
