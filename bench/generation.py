@@ -213,8 +213,8 @@ def peak_rss_of_cli(workdir: Path, env: dict[str, str], seconds: float) -> dict[
     out = workdir / "cli-4min"
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.monotonic()
-    command = [sys.executable, "-m", "songforge.cli", "generate", "--out", str(out), "--tags", "rock",
-               "--description", "a long drive through the night", "--seed", "7"]  # fmt: skip
+    command = [sys.executable, "-m", "songforge.cli", "generate", "--out", str(out), "--tags", "rock", "--seed", "7",
+               "--description", "a long drive through the night", "--duration", str(seconds)]  # fmt: skip
     env = {**env, "SONGFORGE_MAX_SONG_SECONDS": str(seconds)}
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
     if result.returncode != 0:
@@ -229,11 +229,10 @@ def peak_rss_of_cli(workdir: Path, env: dict[str, str], seconds: float) -> dict[
 
 
 def melody_variety(seeds: int = 20) -> dict[str, Any]:
-    from songforge.engines.generation.form import read_lyric_form
-    from songforge.engines.generation.style import read_style
-
     from songforge.engines.generation.composer import compose
+    from songforge.engines.generation.form import read_lyric_form
     from songforge.engines.generation.score import SongRequest
+    from songforge.engines.generation.style import read_style
 
     style = read_style("indie pop")
     form = read_lyric_form(BENCH_LYRICS)

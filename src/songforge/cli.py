@@ -196,6 +196,9 @@ def generate(
     instrumental: Annotated[bool, typer.Option(help="No vocals.")] = False,
     voice: Annotated[str, typer.Option(help="m or f (default: the style's usual voice).")] = "",
     seed: Annotated[int, typer.Option(help="Same request and seed: same song.")] = 0,
+    duration: Annotated[
+        float | None, typer.Option(help="Wanted length in seconds (default: as long as the lyrics need).", min=1)
+    ] = None,
 ) -> None:
     """Make a song offline: song.wav, song.mp3, stems/<stem>.wav, song.mid, timing.json and plan.json."""
     from songforge.cli_generate import generate_files
@@ -218,6 +221,7 @@ def generate(
         instrumental=instrumental or not (words.strip() or description.strip()),
         voice="m" if voice == "m" else "f" if voice == "f" else None,
         seed=seed,
+        duration_s=duration,
         max_duration_s=settings.max_song_seconds,
     )
     try:

@@ -27,6 +27,8 @@ def run_checks(settings: Settings) -> list[Check]:
         _spleeter_weights(),
         _demucs(settings),
         _soundfonts(),
+        _song_soundfont(settings),
+        _singing_voice(),
     ]
 
 
@@ -142,3 +144,28 @@ def _soundfonts() -> Check:
     if debian.is_file():
         found.append(str(debian))
     return Check("GM soundfonts", bool(found), ", ".join(found) or "none found")
+
+
+def _song_soundfont(settings: Settings) -> Check:
+    """The soundfont songs are rendered with: the configured one when it exists, else TimGM6mb."""
+    configured = settings.soundfont
+    if configured is not None and configured.is_file():
+        return Check("song soundfont", True, f"{configured} (SONGFORGE_SOUNDFONT)")
+    spec = importlib.util.find_spec("pretty_midi")
+    bundled = Path(spec.origin).parent / "TimGM6mb.sf2" if spec is not None and spec.origin else None
+    missing = f"; SONGFORGE_SOUNDFONT={configured} does not exist" if configured is not None else ""
+    if bundled is None or not bundled.is_file():
+        return Check("song soundfont", False, "TimGM6mb.sf2 not found in pretty_midi" + missing)
+    return Check("song soundfont", True, f"{bundled} (bundled){missing}")
+
+
+def _singing_voice() -> Check:
+    """eSpeak (inside praat-parselmouth) says the words; the WORLD vocoder (pyworld) sings them."""
+    try:
+        import parselmouth
+        import pyworld  # noqa: F401 - imported to prove it loads (it needs pkg_resources: setuptools<81)
+
+        parselmouth.praat.call("Create SpeechSynthesizer", "English (Great Britain)", "Female1")
+    except Exception as error:  # noqa: BLE001 - doctor reports, it does not crash
+        return Check("singing voice", False, f"eSpeak or pyworld unusable: {error}")
+    return Check("singing voice", True, "eSpeak (praat-parselmouth) + WORLD vocoder (pyworld)")
