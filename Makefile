@@ -20,6 +20,9 @@ $(BIN)/songforge: pyproject.toml
 	# tinysoundfont renders soundfonts offline (Twelve dictionaries); its pyaudio requirement is only
 	# for live playback and needs PortAudio headers, so it is installed without dependencies.
 	$(BIN)/pip install --quiet --no-deps tinysoundfont==0.3.7
+	# basic-pitch carries its note-transcription model as ONNX (run with onnxruntime); its TensorFlow
+	# dependency is only for training and its own default backend, so it is installed without dependencies.
+	$(BIN)/pip install --quiet --no-deps basic-pitch==0.4.0
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 

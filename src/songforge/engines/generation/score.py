@@ -34,6 +34,22 @@ INSTRUMENT_STEMS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class MusicalAnchor:
+    """What a piece made from another song keeps of it: extend and infill keep its key, tempo, meter and voice;
+    a cover keeps its sung melody; a persona keeps its voice. Unset fields are chosen as for a new song."""
+
+    tempo: float | None = None
+    key: str | None = None  # tonic name as in Plan.key ("A", "F#", "Bb")
+    mode: Mode | None = None
+    time_signature: tuple[int, int] | None = None
+    voice: VoiceGender | None = None
+    timbre: int | None = None  # 0 or 1, as VocalPart.timbre
+    melody: tuple[int, ...] = ()  # cover: the source's sung pitches, one per syllable in order, sung again
+    intro: bool = True  # False: the piece starts at once with its first section, on a downbeat (a continuation)
+    exact_duration: float | None = None  # infill: the piece lasts exactly this long (a window of its source)
+
+
+@dataclass(frozen=True)
 class SongRequest:
     """What a caller asks for. `lyrics` empty and `instrumental` False means: write lyrics from `description`."""
 
@@ -47,6 +63,7 @@ class SongRequest:
     seed: int = 0
     duration_s: float | None = None  # wanted length; None: as long as the lyrics need
     max_duration_s: float = 240.0
+    anchor: MusicalAnchor | None = None  # extend, infill, cover, persona: what is kept of a source song
 
 
 # ------------------------------------------------------------------------------------------------ style
