@@ -64,9 +64,49 @@ class SongParams:
     seed: int
     duration: float | None  # wanted length in seconds; None: as long as the lyrics need
     max_duration: float  # the cap (settings.max_song_seconds)
+    timbre: int | None = None  # a persona's timbre (with its `vocal_gender`); None: chosen by seed
 
 
-JobParams = LyricsParams | UploadParams | WavParams | StemParams | SongParams
+@dataclass(frozen=True)
+class DerivedSongParams:
+    """Two songs made from a clip the caller can see: its continuation (extend, upload_extend), a re-made
+    window of it (infill), or its melody in another style (cover)."""
+
+    source_clip_id: str
+    lyrics: str  # the new words ("" for an instrumental piece; a cover sings the source's when empty)
+    tags: str  # "" keeps the source's style
+    negative_tags: str
+    title: str
+    vocal_gender: str
+    seed: int
+    max_duration: float
+    continue_at: float | None = None  # extend: where the continuation starts (the next downbeat from here)
+    window_start: float | None = None  # infill: the window re-made
+    window_end: float | None = None
+    duration: float | None = None  # wanted length of a continuation
+
+
+@dataclass(frozen=True)
+class ConcatParams:
+    clip_id: str  # made by extend/upload_extend (joined with its ancestors) or infill (put back in its source)
+    is_infill: bool
+
+
+@dataclass(frozen=True)
+class VideoParams:
+    clip_id: str
+
+
+JobParams = (
+    LyricsParams
+    | UploadParams
+    | WavParams
+    | StemParams
+    | SongParams
+    | DerivedSongParams
+    | ConcatParams
+    | VideoParams
+)
 
 
 @dataclass(frozen=True)
@@ -88,6 +128,11 @@ class JobKind:
 
 
 GENERATE = JobKind("generate", "MUSIC", "price_music", Queue.CPU, SongParams, "generate")
+EXTEND = JobKind("extend", "MUSIC", "price_music", Queue.CPU, DerivedSongParams, "extend")
+INFILL = JobKind("infill", "MUSIC", "price_music", Queue.CPU, DerivedSongParams, "infill")
+COVER = JobKind("cover", "MUSIC", "price_music", Queue.CPU, DerivedSongParams, "cover")
+CONCAT = JobKind("concat", "MUSIC", "price_concat", Queue.CPU, ConcatParams, "concat")
+MP4 = JobKind("mp4", "MUSIC", "price_mp4", Queue.CPU, VideoParams, "mp4")
 LYRICS = JobKind("lyrics", "LYRICS", "price_lyrics", Queue.CPU, LyricsParams, "lyrics")
 UPLOAD = JobKind("upload", "MUSIC", "price_upload", Queue.CPU, UploadParams, "upload")
 WAV = JobKind("wav", "MUSIC", "price_wav", Queue.CPU, WavParams, "wav")
@@ -95,7 +140,8 @@ GEN_STEM_TWO = JobKind("gen_stem_two", "MUSIC", "price_stem_two", Queue.GPU, Ste
 GEN_STEM_TWELVE = JobKind("gen_stem_twelve", "MUSIC", "price_stem_twelve", Queue.GPU, StemParams, "stems")
 
 JOB_KINDS: dict[str, JobKind] = {
-    kind.name: kind for kind in (GENERATE, LYRICS, UPLOAD, WAV, GEN_STEM_TWO, GEN_STEM_TWELVE)
+    kind.name: kind
+    for kind in (GENERATE, EXTEND, INFILL, COVER, CONCAT, MP4, LYRICS, UPLOAD, WAV, GEN_STEM_TWO, GEN_STEM_TWELVE)
 }
 
 

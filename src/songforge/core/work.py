@@ -105,3 +105,15 @@ def master_of_clip(services: Services, clip_id: str, account_id: str) -> str | N
         return connection.execute(
             select(Clip.master_key).where(Clip.id == clip_id, Clip.account_id == account_id)
         ).scalar_one_or_none()
+
+
+def clip_data_of(services: Services, clip_id: str, account_id: str) -> dict[str, Any] | None:
+    """The wire fields of a clip the account owns (title, metadata with its history), or None."""
+    with services.db.read_engine.connect() as connection:
+        stored = connection.execute(
+            select(Clip.data_json).where(Clip.id == clip_id, Clip.account_id == account_id)
+        ).scalar_one_or_none()
+    if stored is None:
+        return None
+    data: dict[str, Any] = orjson.loads(stored)
+    return data

@@ -2,13 +2,15 @@
 generated; a JobFailed naming what is wrong otherwise."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import orjson
 
 from songforge.core.clip_files import stem_of_asset
 from songforge.core.songs import song_assets_of
 from songforge.core.stem_sets import StemSet
-from songforge.core.work import master_of_clip
+from songforge.core.work import clip_data_of, master_of_clip
 from songforge.engines.audio import AudioDecodeError, DecodedAudio, decode_file
 from songforge.worker.context import JobContext, JobFailed
 
@@ -55,14 +57,10 @@ class ExactStems:
 
 def exact_stems_of(context: JobContext, clip_id: str, stem_set: StemSet) -> ExactStems | None:
     """The clip's exact stems in `stem_set` (Two sums the twelve), or None when songforge did not generate it."""
-    stored = {
-        stem: blob
-        for name, blob in song_assets_of(context.services, clip_id, context.job.account_id).items()
-        if (stem := stem_of_asset(name)) is not None
-    }
+    stored = stem_blobs_of(context, clip_id)
     if not stored:
         return None
-    decoded = {stem: _read_stem(context, clip_id, stem, blob) for stem, blob in stored.items()}
+    decoded = {stem: read_stem(context, clip_id, stem, blob) for stem, blob in stored.items()}
     sample_rate = next(iter(decoded.values())).sample_rate
     twelve = {stem: audio.samples for stem, audio in decoded.items()}
     if stem_set is StemSet.TWELVE:
@@ -72,7 +70,16 @@ def exact_stems_of(context: JobContext, clip_id: str, stem_set: StemSet) -> Exac
     return ExactStems({"Vocals": np.asarray(sung), "Instrumental": np.asarray(played)}, sample_rate)
 
 
-def _read_stem(context: JobContext, clip_id: str, stem: str, blob: str) -> DecodedAudio:
+def stem_blobs_of(context: JobContext, clip_id: str) -> dict[str, str]:
+    """Stem name → blob of the exact stems a song songforge generated keeps; empty for any other clip."""
+    return {
+        stem: blob
+        for name, blob in song_assets_of(context.services, clip_id, context.job.account_id).items()
+        if (stem := stem_of_asset(name)) is not None
+    }
+
+
+def read_stem(context: JobContext, clip_id: str, stem: str, blob: str) -> DecodedAudio:
     try:
         return decode_file(context.services.blobs.local_path(blob))
     except (FileNotFoundError, AudioDecodeError):
@@ -80,3 +87,23 @@ def _read_stem(context: JobContext, clip_id: str, stem: str, blob: str) -> Decod
             f"the stored {stem} stem of clip {clip_id} is missing or unreadable, so it cannot be handed out",
             error_type="audio_missing",
         ) from None
+
+
+def read_song_document(context: JobContext, clip_id: str, asset: str) -> dict[str, Any] | None:
+    """A JSON asset (plan, timing, MIDI notes) of a clip songforge generated; None for any other clip."""
+    blob = song_assets_of(context.services, clip_id, context.job.account_id).get(asset)
+    if blob is None:
+        return None
+    try:
+        document: dict[str, Any] = orjson.loads(context.services.blobs.local_path(blob).read_bytes())
+    except (FileNotFoundError, orjson.JSONDecodeError):
+        return None
+    return document
+
+
+def read_clip_data(context: JobContext, clip_id: str) -> dict[str, Any]:
+    """The clip's wire fields (title, metadata); JobFailed when the account no longer has the clip."""
+    data = clip_data_of(context.services, clip_id, context.job.account_id)
+    if data is None:
+        raise JobFailed(f"clip {clip_id} no longer exists in this account", error_type="no_source")
+    return data

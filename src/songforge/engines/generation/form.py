@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import pronouncing
 
-from songforge.engines.generation.lyrics import _load_cmudict, detect_language
+from songforge.engines.generation.lyrics import detect_language, load_cmudict
 from songforge.engines.generation.score import LyricForm, LyricLine, LyricSection, Word
 
 __all__ = ["read_lyric_form"]
@@ -227,7 +227,7 @@ def _is_latin(text: str) -> bool:
 
 def _english_word(text: str) -> Word:
     """Syllables and stresses from CMUdict; a word it lacks is split at vowel groups, stressed first."""
-    _load_cmudict()
+    load_cmudict()
     phones = pronouncing.phones_for_word(text.lower().replace("’", "'"))
     if phones:
         stresses = tuple(int(digit) for digit in pronouncing.stresses(phones[0]))

@@ -126,22 +126,33 @@ def generate_song(
 def timing_as_dict(plan: Plan, vocals: np.ndarray, sample_rate: int) -> dict[str, Any]:
     """The timing route's body (B §15.1): the sung words at the times they are sung (exact: the engine
     placed them, so `p_align` is 1.0), and the vocal's loudness curve at ten points a second."""
-    hop = max(1, sample_rate // 10)
-    mono = np.abs(vocals).max(axis=0) if vocals.size else np.zeros(0, dtype=np.float32)
-    frames = len(mono) // hop
-    peaks = mono[: frames * hop].reshape(frames, hop).max(axis=1) if frames else np.zeros(0)
+    words = [
+        {
+            "word": word.text,
+            "success": True,
+            "start_s": round(word.start, 3),
+            "end_s": round(word.end, 3),
+            "p_align": 1.0,
+        }
+        for word in plan.words
+    ]
+    return timing_as_dict_of_words(words, vocals, sample_rate)
+
+
+def timing_as_dict_of_words(words: list[dict[str, Any]], vocals: np.ndarray, sample_rate: int) -> dict[str, Any]:
+    """The timing route's body from aligned-word entries and the audio its waveform curve is drawn from."""
     return {
-        "aligned_words": [
-            {
-                "word": word.text,
-                "success": True,
-                "start_s": round(word.start, 3),
-                "end_s": round(word.end, 3),
-                "p_align": 1.0,
-            }
-            for word in plan.words
-        ],
-        "waveform_data": [round(float(value), 5) for value in peaks],
+        "aligned_words": words,
+        "waveform_data": waveform_data(vocals, sample_rate),
         "hoot_cer": 0.0,
         "is_streamed": False,
     }
+
+
+def waveform_data(audio: np.ndarray, sample_rate: int) -> list[float]:
+    """The audio's peak level at ten points a second (the timing route's `waveform_data`)."""
+    hop = max(1, sample_rate // 10)
+    mono = np.abs(audio).max(axis=0) if audio.size else np.zeros(0, dtype=np.float32)
+    frames = len(mono) // hop
+    peaks = mono[: frames * hop].reshape(frames, hop).max(axis=1) if frames else np.zeros(0)
+    return [round(float(value), 5) for value in peaks]

@@ -1,9 +1,14 @@
-"""The song's form: which sections, how many bars each, how intense, and the length the request asks for."""
+"""The song's form: which sections, how many bars each, how intense, and the length the request asks for.
+
+A piece made from a source song may start at once without an intro (a continuation) or fill an exact window
+of it (an infill: no outro, the sections cut or stretched to the window's bars).
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -11,7 +16,7 @@ from songforge.engines.generation.composer.phrasing import bars_for_line
 from songforge.engines.generation.composer.progressions import SongHarmony
 from songforge.engines.generation.composer.sketch import Section
 from songforge.engines.generation.composer.timeline import Timeline
-from songforge.engines.generation.score import LyricForm, SongRequest, Style
+from songforge.engines.generation.score import LyricForm, MusicalAnchor, SongRequest, Style
 
 TAIL_S = 2.0  # after the last bar: the final chord and the reverb ring out
 DEFAULT_INSTRUMENTAL_S = 120.0
@@ -36,6 +41,14 @@ DISPOSABLE_KINDS = frozenset({"instrumental", "break", "bridge"})
 INSTRUMENTAL_FORM = ("intro", "verse", "chorus", "verse", "chorus", "bridge", "chorus", "outro")
 
 
+@dataclass(frozen=True)
+class Ends:
+    """Whether the composer adds an intro and an outro the lyrics did not ask for."""
+
+    intro: bool = True
+    outro: bool = True
+
+
 def arrange(
     form: LyricForm | None,
     request: SongRequest,
@@ -45,40 +58,48 @@ def arrange(
     rng: np.random.Generator,
 ) -> tuple[Section, ...]:
     """Sections with bars, chords and energy; `form` None means an instrumental in a standard form."""
-    target: float | None
+    anchor = request.anchor or MusicalAnchor()
+    window = anchor.exact_duration
+    ends = Ends(intro=anchor.intro, outro=window is None)
+    music_s: float | None  # the length wanted before the tail
     if form is None:
-        sections = instrumental_form()
-        target = request.duration_s or DEFAULT_INSTRUMENTAL_S
+        sections = instrumental_form(ends)
+        music_s = window if window is not None else (request.duration_s or DEFAULT_INSTRUMENTAL_S) - TAIL_S
     else:
-        sections = sung_form(form, timeline, rng)
-        target = request.duration_s
+        sections = sung_form(form, timeline, rng, ends)
+        # A window is filled with the lyrics given, not with repeated choruses.
+        music_s = None if window is not None or request.duration_s is None else request.duration_s - TAIL_S
     sections = [whole_loops(section, harmony) for section in sections]
-    if target is not None:
+    if music_s is not None:
         # Again after the fit: the sections it adds or halves must also last whole loops.
-        sections = [whole_loops(section, harmony) for section in fit_length(sections, timeline, target)]
+        sections = [whole_loops(section, harmony) for section in fit_length(sections, timeline, music_s)]
+    if window is not None:
+        return place(fill_window(sections, timeline, window), harmony, style)
     limit = request.max_duration_s
     if request.duration_s is not None:
         # "About this long": a little over is fine, much over is not what was asked.
         limit = min(limit, request.duration_s * 1.15)
-    return place(truncate(sections, timeline, limit - TAIL_S), harmony, style)
+    return place(truncate(sections, bars_within(limit - TAIL_S, timeline)), harmony, style)
 
 
 def label_of(kind: str) -> str:
     return "[" + kind.replace("_", "-").title() + "]"
 
 
-def instrumental_form() -> list[Section]:
+def instrumental_form(ends: Ends) -> list[Section]:
+    kinds = [kind for kind in INSTRUMENTAL_FORM if (kind != "intro" or ends.intro) and (kind != "outro" or ends.outro)]
     return [
         Section(kind, label_of(kind), OPENING_BARS[-1] if kind in ("intro", "outro") else SECTION_BARS)
-        for kind in INSTRUMENTAL_FORM
+        for kind in kinds
     ]
 
 
-def sung_form(form: LyricForm, timeline: Timeline, rng: np.random.Generator) -> list[Section]:
-    """The lyrics' sections in order, each sung line given 2 or 4 bars; a short intro and outro when missing."""
+def sung_form(form: LyricForm, timeline: Timeline, rng: np.random.Generator, ends: Ends) -> list[Section]:
+    """The lyrics' sections in order, each sung line given 2 or 4 bars; a short intro and outro when missing
+    (and `ends` wants them)."""
     sections: list[Section] = []
     kinds = {section.kind for section in form.sections}
-    if "intro" not in kinds:
+    if ends.intro and "intro" not in kinds:
         sections.append(Section("intro", label_of("intro"), int(rng.choice(OPENING_BARS))))
     for lyric in form.sections:
         label = lyric.label or label_of(lyric.kind)
@@ -89,7 +110,7 @@ def sung_form(form: LyricForm, timeline: Timeline, rng: np.random.Generator) -> 
         # One line length per section, from its longest line: phrases of a section should match.
         line_bars = bars_for_line(max(line.syllable_count for line in lines), timeline)
         sections.append(Section(lyric.kind, label, line_bars * len(lines), lines=lines, line_bars=line_bars))
-    if "outro" not in kinds:
+    if ends.outro and "outro" not in kinds:
         sections.append(Section("outro", label_of("outro"), int(rng.choice(OPENING_BARS))))
     return sections
 
@@ -107,9 +128,9 @@ def total_bars(sections: Sequence[Section]) -> int:
     return sum(section.bars for section in sections)
 
 
-def fit_length(sections: list[Section], timeline: Timeline, target_s: float) -> list[Section]:
-    """Repeat or drop choruses and instrumental sections (and halve instrumental ones) towards `target_s`."""
-    target = (target_s - TAIL_S) / timeline.bar_seconds
+def fit_length(sections: list[Section], timeline: Timeline, music_s: float) -> list[Section]:
+    """Repeat or drop choruses and instrumental sections (and halve instrumental ones) towards `music_s`."""
+    target = music_s / timeline.bar_seconds
 
     def closer(candidate: list[Section], current: list[Section]) -> bool:
         return abs(total_bars(candidate) - target) < abs(total_bars(current) - target)
@@ -160,9 +181,25 @@ def last_disposable(sections: list[Section]) -> int | None:
     return None
 
 
-def truncate(sections: list[Section], timeline: Timeline, limit_s: float) -> list[Section]:
-    """Drop or shorten (by whole lines or bars) the sections that would end after `limit_s`."""
-    room = max(int(limit_s / timeline.bar_seconds + 1e-9), 1)
+def bars_within(seconds: float, timeline: Timeline) -> int:
+    """The whole bars that fit in `seconds` (at least one)."""
+    return max(int(seconds / timeline.bar_seconds + 1e-9), 1)
+
+
+def fill_window(sections: list[Section], timeline: Timeline, window_s: float) -> list[Section]:
+    """Sections lasting exactly `window_s`: cut (by whole lines) to the whole bars inside it, then stretched with
+    instrumental bars, the last one cut short by the window's end when it falls inside a bar."""
+    kept = truncate(sections, bars_within(window_s, timeline))
+    covering = max(math.ceil(window_s / timeline.bar_seconds - 1e-9), 1)
+    missing = covering - total_bars(kept)
+    if missing >= SECTION_BARS:
+        # A long stretch gets a section of its own: a fill and a crash into it, the lead instrument plays.
+        return [*kept, Section("instrumental", label_of("instrumental"), missing)]
+    return [*kept[:-1], replace(kept[-1], bars=kept[-1].bars + missing)]
+
+
+def truncate(sections: list[Section], room: int) -> list[Section]:
+    """Drop or shorten (by whole lines or bars) the sections that would last more than `room` bars."""
     kept: list[Section] = []
     for section in sections:
         if section.bars <= room:

@@ -42,6 +42,8 @@ NUMERAL_PATTERN = re.compile(r"^(?P<accidental>[b#]?)(?P<numeral>[IViv]+)(?P<suf
 MAJOR_SUFFIXES = {"": "", "7": "7", "maj7": "maj7", "5": "5", "sus2": "sus2", "sus4": "sus4", "6": "6", "9": "9"}
 MAJOR_SUFFIXES |= {"add9": "add9"}
 MINOR_SUFFIXES = {"": "m", "7": "m7", "5": "5", "6": "m6", "9": "m9", "°": "dim", "ø7": "m7b5"}
+LETTER_CLASSES = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+KEY_NAME_PATTERN = re.compile(r"^(?P<letter>[A-Ga-g])(?P<accidentals>#{0,2}|b{0,2})$")
 
 
 @dataclass(frozen=True)
@@ -118,14 +120,32 @@ def parse_progression(numerals: str, key: Key, *, power: bool = False) -> tuple[
     return tuple(Chord(chord.root, "5") for chord in chords) if power else chords
 
 
-def choose_key(style: Style, rng: np.random.Generator, *, guitar_led: bool) -> Key:
-    """Minor when the style or mood asks for it, else mostly major; a tonic singers and players like."""
-    if style.prefer_minor or style.mood in ("sad", "dark"):
-        mode: Mode = "minor"
-    else:
-        mode = "minor" if rng.random() < 0.25 else "major"
+def choose_key(
+    style: Style, rng: np.random.Generator, *, guitar_led: bool, tonic: str | None = None, mode: Mode | None = None
+) -> Key:
+    """Minor when the style or mood asks for it, else mostly major; a tonic singers and players like.
+    A `tonic` name or `mode` given (a source song's) is kept, and only the rest is chosen."""
+    if mode is None:
+        mode = choose_mode(style, rng)
+    if tonic is not None:
+        return key_named(tonic, mode)
     tonics = GUITAR_TONICS[mode] if guitar_led else COMMON_TONICS[mode]
     return Key(int(rng.choice(tonics)), mode)
+
+
+def choose_mode(style: Style, rng: np.random.Generator) -> Mode:
+    if style.prefer_minor or style.mood in ("sad", "dark"):
+        return "minor"
+    return "minor" if rng.random() < 0.25 else "major"
+
+
+def key_named(name: str, mode: Mode) -> Key:
+    """The key whose tonic is spelled `name` as Plan.key writes it ("A", "F#", "Bb"; "a#" and "B♭" too)."""
+    match = KEY_NAME_PATTERN.match(name.strip().replace("♯", "#").replace("♭", "b"))
+    if match is None:
+        raise ValueError(f"not a key name: {name!r}")
+    letter, accidentals = match["letter"].upper(), match["accidentals"]
+    return Key((LETTER_CLASSES[letter] + accidentals.count("#") - accidentals.count("b")) % 12, mode)
 
 
 def tonic_chord(key: Key, *, power: bool = False) -> Chord:

@@ -1,0 +1,87 @@
+"""cover task: two songs singing the source's melody and words in a new style (its tempo may change).
+
+The melody of a song songforge made is its stored lead line; an upload's is transcribed from its separated
+vocals (basic-pitch). Words: the request's, else the source's, else a vocalise on the melody.
+"""
+
+from __future__ import annotations
+
+from songforge.core.clip_files import MIDI_NOTES_ASSET, PLAN_ASSET
+from songforge.core.jobs import DerivedSongParams
+from songforge.engines.generation.score import MusicalAnchor, SongRequest
+from songforge.engines.generation.sources import SourceSong, lead_pitches
+from songforge.worker.context import JobContext, JobFailed, JobResult
+from songforge.worker.inputs import read_clip_data, read_clip_master, read_song_document
+from songforge.worker.songs import SongClip, make_song_clips, voice_of
+
+# A line of the vocalise sung when neither the request nor the source has words.
+VOCALISE_SYLLABLES_PER_LINE = 8
+
+
+def run(context: JobContext, params: DerivedSongParams) -> JobResult:
+    source_data = read_clip_data(context, params.source_clip_id)
+    metadata = source_data.get("metadata", {})
+    plan = read_song_document(context, params.source_clip_id, PLAN_ASSET)
+    notes = read_song_document(context, params.source_clip_id, MIDI_NOTES_ASSET)
+    if plan is not None and notes is not None:
+        source = SourceSong.from_plan(plan)
+        melody = lead_pitches(notes)
+    else:
+        source, melody = _transcribed(context, params.source_clip_id)
+    context.progress(0.1, "melody")
+    lyrics = params.lyrics or str(metadata.get("prompt") or "")
+    if not lyrics.strip() and melody:
+        lyrics = vocalise(len(melody))
+    anchor = MusicalAnchor(key=source.key, mode=source.mode, voice=source.voice, timbre=source.timbre, melody=melody)
+    history = [{"id": params.source_clip_id, "type": "gen", "source": "web", "infill": False, "cover": True}]
+    songs = [
+        SongClip(
+            SongRequest(
+                lyrics=lyrics,
+                tags=params.tags or str(metadata.get("tags") or ""),
+                negative_tags=params.negative_tags,
+                title=params.title or f"{source_data.get('title', '')} (Cover)".strip(),
+                instrumental=not lyrics.strip(),
+                voice=voice_of(params.vocal_gender) or source.voice,
+                seed=params.seed + index,
+                max_duration_s=params.max_duration,
+                anchor=anchor,
+            ),
+            metadata={"task": "cover", "cover_clip_id": params.source_clip_id, "history": history},
+        )
+        for index in range(len(context.job.clip_ids))
+    ]
+    return JobResult(clips=make_song_clips(context, songs))
+
+
+def vocalise(syllables: int) -> str:
+    """Words for a melody nobody wrote words for: "la" on every note, in lines of eight."""
+    lines = []
+    for start in range(0, syllables, VOCALISE_SYLLABLES_PER_LINE):
+        lines.append(" ".join(["la"] * min(VOCALISE_SYLLABLES_PER_LINE, syllables - start)))
+    return "[Verse]\n" + "\n".join(lines)
+
+
+def _transcribed(context: JobContext, clip_id: str) -> tuple[SourceSong, tuple[int, ...]]:
+    """An upload's key and sung melody: its vocals separated (Two stems), then transcribed."""
+    from songforge.core.stem_sets import StemSet
+    from songforge.engines.analysis import analyse, melody_of, transcribe
+    from songforge.engines.separation import SeparationOptions, separate
+
+    audio = read_clip_master(context, clip_id, "cover")
+    found = analyse(audio.samples, audio.sample_rate)
+    settings = context.services.settings
+    options = SeparationOptions(
+        model_dir=str(settings.resolved_model_dir),
+        allow_download=settings.allow_model_download,
+        prefer_demucs=settings.prefer_demucs,
+    )
+    try:
+        vocals = separate(audio.samples, audio.sample_rate, StemSet.TWO, options=options)[0].audio
+    except ValueError as error:
+        raise JobFailed(f"the source audio could not be separated: {error}", error_type="invalid_audio") from error
+    melody = tuple(note.pitch for note in melody_of(transcribe(vocals, audio.sample_rate)))
+    source = SourceSong(
+        tempo=found.tempo, key=found.key, mode=found.mode, time_signature=(4, 4), duration=found.duration
+    )
+    return source, melody
