@@ -229,10 +229,10 @@ def peak_rss_of_cli(workdir: Path, env: dict[str, str], seconds: float) -> dict[
 
 
 def melody_variety(seeds: int = 20) -> dict[str, Any]:
+    from songforge.core.styles import read_style
     from songforge.engines.generation.composer import compose
     from songforge.engines.generation.form import read_lyric_form
     from songforge.engines.generation.score import SongRequest
-    from songforge.engines.generation.style import read_style
 
     style = read_style("indie pop")
     form = read_lyric_form(BENCH_LYRICS)

@@ -12,7 +12,7 @@ from songforge.api.errors import install_error_handlers
 from songforge.api.metrics import Metrics, MetricsMiddleware
 from songforge.api.ratelimit import RateLimiter
 from songforge.api.responses import FastJSONResponse
-from songforge.api.routes import act, fetch, files, ops, submit, upload_flow, uploads
+from songforge.api.routes import act, fetch, files, ops, personas, submit, upload_flow, uploads
 from songforge.config import Settings
 from songforge.core.services import Services, Wakeups, build_services
 
@@ -62,7 +62,7 @@ def create_app(
     )
     attach_services(app, services, limiter)
     install_error_handlers(app)
-    for module in (submit, fetch, uploads, upload_flow, act, files, ops):
+    for module in (submit, fetch, uploads, upload_flow, act, personas, files, ops):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(submit.SubmitActionCase)  # outermost: /suno/submit/MUSIC is /suno/submit/music

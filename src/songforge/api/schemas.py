@@ -122,3 +122,16 @@ def json_body_schema(model: type[BaseModel]) -> dict[str, Any]:
     """OpenAPI `requestBody` of a route that reads its body with `parse_json_body`."""
     schema = {"application/json": {"schema": model.model_json_schema()}}
     return {"requestBody": {"required": True, "content": schema}}
+
+
+class PersonaCreateRequest(_Open):
+    root_clip_id: str = Field(..., description="A complete clip songforge generated (not an upload).")
+    name: str = Field(..., max_length=200, description="The persona's name.")
+    description: str = Field("", max_length=2000)
+    clips: list[str] | None = Field(None, description="Normally [root_clip_id].")
+    is_public: bool = False
+
+
+class TagsRequest(_Open):
+    original_tags: str = Field(..., max_length=1000, description='Style words to expand, e.g. "student" or "lo-fi".')
+    is_instrumental: bool = False

@@ -98,14 +98,7 @@ class VideoParams:
 
 
 JobParams = (
-    LyricsParams
-    | UploadParams
-    | WavParams
-    | StemParams
-    | SongParams
-    | DerivedSongParams
-    | ConcatParams
-    | VideoParams
+    LyricsParams | UploadParams | WavParams | StemParams | SongParams | DerivedSongParams | ConcatParams | VideoParams
 )
 
 
@@ -117,6 +110,8 @@ class JobKind:
     queue: Queue
     params: type[JobParams]
     handler_module: str  # module under songforge.worker.jobs exposing `run(context, params)`
+    # A render its source clip shows while it runs and after (a video: `is_video_pending`, `video_url`).
+    shows_on_source: bool = False
 
     def price_micros(self, settings: Settings) -> int:
         return credits_to_micros(float(getattr(settings, self.price_setting)))
@@ -132,7 +127,7 @@ EXTEND = JobKind("extend", "MUSIC", "price_music", Queue.CPU, DerivedSongParams,
 INFILL = JobKind("infill", "MUSIC", "price_music", Queue.CPU, DerivedSongParams, "infill")
 COVER = JobKind("cover", "MUSIC", "price_music", Queue.CPU, DerivedSongParams, "cover")
 CONCAT = JobKind("concat", "MUSIC", "price_concat", Queue.CPU, ConcatParams, "concat")
-MP4 = JobKind("mp4", "MUSIC", "price_mp4", Queue.CPU, VideoParams, "mp4")
+MP4 = JobKind("mp4", "MUSIC", "price_mp4", Queue.CPU, VideoParams, "mp4", shows_on_source=True)
 LYRICS = JobKind("lyrics", "LYRICS", "price_lyrics", Queue.CPU, LyricsParams, "lyrics")
 UPLOAD = JobKind("upload", "MUSIC", "price_upload", Queue.CPU, UploadParams, "upload")
 WAV = JobKind("wav", "MUSIC", "price_wav", Queue.CPU, WavParams, "wav")
@@ -150,16 +145,15 @@ def job_kind(name: str) -> JobKind:
     return JOB_KINDS[name]
 
 
+# Kinds whose unfinished tasks mark their source clip as pending (queries render `is_video_pending` from them).
+SHOWN_ON_SOURCE: tuple[str, ...] = tuple(name for name, kind in JOB_KINDS.items() if kind.shows_on_source)
+
+
 def params_as_stored(params: JobParams) -> dict[str, Any]:
     return dataclasses.asdict(params)
 
 
-# Music-submit modes whose engine does not exist yet (answered 501; never a fake result).
-PENDING_MUSIC_MODES: dict[str, str] = {
-    "extend": "extend",
-    "upload_extend": "upload_extend",
-    "cover": "cover",
-    "infill": "infill (replace section)",
-    "artist_consistency": "artist_consistency (persona)",
-}
-KNOWN_MUSIC_TASKS: frozenset[str] = frozenset({*PENDING_MUSIC_MODES, "gen_stem"})
+# The `task` values of a music submit (absent: a new song).
+KNOWN_MUSIC_TASKS: frozenset[str] = frozenset(
+    {"extend", "upload_extend", "cover", "infill", "artist_consistency", "gen_stem"}
+)

@@ -16,12 +16,12 @@ from songforge.core.accounts import Caller
 from songforge.core.clip_files import ATTACHABLE_ROLES, ClipFiles, StoredAsset
 from songforge.core.clock import new_id, now
 from songforge.core.errors import QuotaExceeded
-from songforge.core.jobs import JobKind, JobParams, params_as_stored
+from songforge.core.jobs import SHOWN_ON_SOURCE, JobKind, JobParams, params_as_stored
 from songforge.core.queries import render_task_object
 from songforge.core.status import ACTIVE_TASK_STATUSES, CLIP_STATUS_WHILE, ClipStatus, TaskStatus
 from songforge.core.urls import UrlSigner
 from songforge.core.wire import with_base_url
-from songforge.db.models import Account, Clip, ClipAsset, LedgerEntry, Task, WebhookDelivery
+from songforge.db.models import Account, Clip, ClipAsset, LedgerEntry, Task, WebhookDelivery, WireEpoch
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,8 @@ def create_task(
         )
     session.flush()
     publish_state(session, task.id, signer, notify=True)
+    if kind.shows_on_source and source_clip_id:
+        refresh_clip_task(session, source_clip_id, signer)
     return task
 
 
@@ -120,6 +122,13 @@ def request_as_json(request_body: Any) -> str:
         return orjson.dumps(request_body).decode()
     except TypeError:
         return json.dumps(request_body, ensure_ascii=True)
+
+
+def charge_account(session: Session, account_id: str, price_micros: int, note: str) -> None:
+    """Take a price that belongs to no task (a persona), with its ledger row; QuotaExceeded when short."""
+    reserve_credits(session, account_id, price_micros)
+    if price_micros:
+        _ledger(session, account_id, None, "charge", -price_micros, note)
 
 
 def reserve_credits(session: Session, account_id: str, price_micros: int) -> None:
@@ -248,6 +257,7 @@ def complete_task(
             .values({attached.role: attached.blob_name})
         )
     publish_state(session, task_id, signer, notify=True)
+    _refresh_source_of(session, task_id, signer)
     return True
 
 
@@ -288,6 +298,7 @@ def fail_task(
         )
         _ledger(session, task.account_id, task_id, "refund", task.price_micros, f"refund: {reason[:200]}")
     publish_state(session, task_id, signer, notify=True)
+    _refresh_source_of(session, task_id, signer)
     return True
 
 
@@ -305,6 +316,24 @@ def _swap_status(
     result = session.execute(update(Task).where(condition).values(updated_at=now(), **values))
     session.expire_all()
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def refresh_clip_task(session: Session, clip_id: str, signer: UrlSigner) -> None:
+    """Re-render the (possibly finished) task a clip belongs to, after something it shows changed (a video
+    pending or attached), and move the wire epoch so that API processes drop their copy of it."""
+    task_id = session.execute(select(Clip.task_id).where(Clip.id == clip_id)).scalar_one_or_none()
+    if task_id is None:
+        return
+    publish_state(session, task_id, signer, notify=False)
+    session.execute(update(WireEpoch).where(WireEpoch.id == 1).values(value=WireEpoch.value + 1))
+
+
+def _refresh_source_of(session: Session, task_id: str, signer: UrlSigner) -> None:
+    """When `task_id` is a render its source clip shows (a video), that clip's task changes with it."""
+    row = session.execute(select(Task.kind, Task.source_clip_id).where(Task.id == task_id)).one_or_none()
+    if row is None or not row.source_clip_id or row.kind not in SHOWN_ON_SOURCE:
+        return
+    refresh_clip_task(session, row.source_clip_id, signer)
 
 
 def publish_state(session: Session, task_id: str, signer: UrlSigner, *, notify: bool) -> None:

@@ -3,14 +3,23 @@
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, exists, select
 
+from songforge.core.jobs import SHOWN_ON_SOURCE
+from songforge.core.status import ACTIVE_TASK_STATUSES
 from songforge.core.urls import UrlSigner
 from songforge.core.wire import render_task
-from songforge.db.models import Clip, Task
+from songforge.db.models import Clip, Task, WireEpoch
 
 _TASK = Task.__table__
 _CLIP = Clip.__table__
+_RENDER_OF_CLIP = Task.__table__.alias("render_of_clip")
+# A clip's video is pending while a video task of it is unfinished.
+_VIDEO_PENDING = exists().where(
+    _RENDER_OF_CLIP.c.source_clip_id == _CLIP.c.id,
+    _RENDER_OF_CLIP.c.kind.in_(SHOWN_ON_SOURCE),
+    _RENDER_OF_CLIP.c.status.in_(ACTIVE_TASK_STATUSES),
+)
 
 _RENDER = (
     select(
@@ -32,6 +41,7 @@ _RENDER = (
         _CLIP.c.image_large_key,
         _CLIP.c.video_key,
         _CLIP.c.duration,
+        _VIDEO_PENDING.label("video_pending"),
     )
     .select_from(_TASK.outerjoin(_CLIP, _CLIP.c.task_id == _TASK.c.id))
     .where(_TASK.c.id == bindparam("task_id"))
@@ -80,3 +90,8 @@ def load_stored_tasks(connection: Connection, account_id: str, task_ids: list[st
     finally:
         cursor.close()
     return [StoredTask(task_id, action, status, bytes(wire)) for task_id, action, status, wire in rows]
+
+
+def read_wire_epoch(connection: Connection) -> int:
+    """The counter that moves whenever a finished task's wire object changes."""
+    return int(connection.execute(select(WireEpoch.value).where(WireEpoch.id == 1)).scalar_one_or_none() or 0)

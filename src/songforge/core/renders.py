@@ -1,8 +1,8 @@
-"""Files rendered on request for a finished clip (WAV now; MP4 later): answered at once, never awaited."""
+"""Files rendered on request for a finished clip (its WAV, its music video): answered at once, never awaited."""
 
 from songforge.core import jobs
 from songforge.core.accounts import Caller
-from songforge.core.jobs import WavParams
+from songforge.core.jobs import VideoParams, WavParams
 from songforge.core.services import Services
 from songforge.core.submission import find_visible_clip, require_complete, submit_task
 
@@ -19,6 +19,27 @@ def wav_of_clip(services: Services, caller: Caller, clip_id: str) -> str | None:
         caller,
         jobs.WAV,
         WavParams(clip_id=clip.id),
+        request_body={"clip_id": clip.id},
+        notify_hook="",
+        clips=[],
+        source_clip_id=clip.id,
+        reuse_unfinished=True,
+    )
+    return None
+
+
+def video_of_clip(services: Services, caller: Caller, clip_id: str) -> str | None:
+    """The blob name of the clip's music video when it is rendered; otherwise make sure a render is queued (one
+    per clip) and return None. While it renders the clip shows `is_video_pending: true` (Part A §4, §11)."""
+    clip = find_visible_clip(services, caller, clip_id, "clip_id", None)
+    if clip.video_key:
+        return clip.video_key
+    require_complete(clip, "ask for its video")
+    submit_task(
+        services,
+        caller,
+        jobs.MP4,
+        VideoParams(clip_id=clip.id),
         request_body={"clip_id": clip.id},
         notify_hook="",
         clips=[],

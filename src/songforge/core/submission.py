@@ -28,6 +28,7 @@ class SourceClip:
     has_audio: bool
     wav_key: str | None
     data: dict[str, Any]
+    video_key: str | None = None
 
     @property
     def is_complete(self) -> bool:
@@ -66,6 +67,7 @@ def find_visible_clip(
             has_audio=bool(clip.master_key),
             wav_key=clip.wav_key,
             data=orjson.loads(clip.data_json),
+            video_key=clip.video_key,
         )
 
 

@@ -32,7 +32,7 @@ def render_clip(row: Mapping[str, Any], signer: UrlSigner) -> dict[str, Any]:
     clip["image_url"] = _stored_url(signer, row["image_key"])
     clip["image_large_url"] = _stored_url(signer, row["image_large_key"])
     clip["video_url"] = _stored_url(signer, row["video_key"])
-    clip["is_video_pending"] = False
+    clip["is_video_pending"] = bool(row.get("video_pending"))
     metadata = clip.setdefault("metadata", {})
     metadata["duration"] = row["duration"]
     return clip

@@ -113,6 +113,32 @@ class ClipAsset(Base):
     blob_key: Mapped[str] = mapped_column(String(200))
 
 
+class WireEpoch(Base):
+    """One row whose value moves whenever a finished task's wire object changes (core/task_reader.py)."""
+
+    __tablename__ = "wire_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class Persona(Base):
+    """A singer made from a clip songforge generated: its voice (gender, timbre) and style (tags)."""
+
+    __tablename__ = "personas"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    root_clip_id: Mapped[str] = mapped_column(ForeignKey("clips.id"))
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    is_public: Mapped[bool] = mapped_column(Boolean)
+    voice: Mapped[str] = mapped_column(String(1))
+    timbre: Mapped[int] = mapped_column(Integer)
+    tags: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
 class LedgerEntry(Base):
     __tablename__ = "ledger"
     # One charge and at most one refund per task: the database enforces "refunded exactly once".

@@ -147,11 +147,14 @@ def test_plan_as_dict_is_json_and_says_what_was_decided() -> None:
     assert data["style"]["drum_feel"] == "backbeat"
     assert (data["seed"], data["title"], data["language"]) == (7, "Test Song", "en")
     assert data["duration"] == 12.0
-    assert data["vocals"] == [
+    assert [{key: value for key, value in vocal.items() if key != "melody"} for vocal in data["vocals"]] == [
         {"stem": "Vocals", "voice": "f", "timbre": 0, "notes": 6},
         {"stem": "Vocals", "voice": "f", "timbre": 1, "notes": 2},
         {"stem": "Backing Vocals", "voice": "m", "timbre": 0, "notes": 3},
     ]
+    plan = sample_plan()
+    # A cover sings the melody again: one pitch per syllable, melisma notes left out.
+    assert data["vocals"][0]["melody"] == [note.pitch for note in plan.vocals[0].notes if not note.slur]
 
 
 def test_midi_notes_body_lists_each_stem_with_its_notes() -> None:

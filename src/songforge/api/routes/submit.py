@@ -1,20 +1,20 @@
 """POST /suno/submit/{music,lyrics,concat}; the action segment in any case (Part A §1)."""
 
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from songforge.api.auth import current_caller
-from songforge.api.errors import TaskApiError, invalid_request
+from songforge.api.errors import invalid_request
 from songforge.api.schemas import ConcatSubmitRequest, LyricsSubmitRequest, MusicSubmitRequest
+from songforge.api.song_modes import submit_derived_song, submit_persona_song, submit_song
 from songforge.api.state import services_of
 from songforge.api.submission import check_length, notify_hook_of
 from songforge.core import jobs
 from songforge.core.accounts import Caller
 from songforge.core.clip_data import base_clip_data, family_for
-from songforge.core.jobs import KNOWN_MUSIC_TASKS, PENDING_MUSIC_MODES, LyricsParams, SongParams, StemParams
+from songforge.core.jobs import KNOWN_MUSIC_TASKS, ConcatParams, LyricsParams, StemParams
 from songforge.core.lifecycle import NewClip
 from songforge.core.models_catalog import accepted_mv_names, canonical_mv
 from songforge.core.services import Services
@@ -30,7 +30,6 @@ SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     429: {"description": "rate, concurrency or queue limit"},
 }
 STEM_TYPE_ID = 91
-SONGS_PER_SUBMIT = 2  # two variations per submit (Part A §6)
 JOINABLE_TASKS = ("extend", "upload_extend", "infill")
 
 
@@ -76,7 +75,7 @@ def _raw_body(request_body: Any) -> Any:
     return request_body.model_dump(exclude_unset=True)
 
 
-@router.post("/music", responses={**SUBMIT_RESPONSES, 501: {"description": "mode not available yet"}})
+@router.post("/music", responses=SUBMIT_RESPONSES)
 def submit_music(
     body: MusicSubmitRequest, request: Request, caller: Caller = Depends(current_caller)
 ) -> dict[str, Any]:
@@ -107,98 +106,12 @@ def submit_music(
                 "what to do with the clip, or `continue_at` to extend it."
             )
         mode = "extend"  # Part A §8: gateways drop `task`; a numeric continue_at means extend
+    raw = _raw_body(body)
     if mode == "generate":
-        return _envelope(_submit_song(services, caller, body, mv, notify_hook))
-    _check_sources(services, caller, body, mode)
-    raise TaskApiError(
-        501,
-        "mode_not_available",
-        f"the `{PENDING_MUSIC_MODES[mode]}` mode has no engine in this songforge build yet; "
-        "available now: task=gen_stem (stem separation), lyrics, uploads and WAV rendering.",
-    )
-
-
-def _submit_song(services: Services, caller: Caller, body: MusicSubmitRequest, mv: str, notify_hook: str) -> str:
-    """A new song: inspiration (`gpt_description_prompt`), custom lyrics (`prompt`) or instrumental (tags only,
-    or `make_instrumental`). new-api's `customMode` is ignored: the fields say which mode it is."""
-    settings = services.settings
-    description = (body.gpt_description_prompt or "").strip()
-    lyrics = "" if description else (body.prompt or "").strip()
-    tags = (body.tags or "").strip()
-    instrumental = bool(body.make_instrumental or body.instrumental) or (not description and not lyrics)
-    if not description and not lyrics and not tags:
-        raise invalid_request(
-            "`prompt` is empty: send lyrics in `prompt`, style `tags` for an instrumental, "
-            "or `gpt_description_prompt` to have the song written for you."
-        )
-    if body.duration is not None and body.duration > settings.max_song_seconds:
-        raise invalid_request(f"`duration` ({body.duration} s) is over the limit of {settings.max_song_seconds} s.")
-    params = SongParams(
-        lyrics="" if instrumental else lyrics,
-        description=description,
-        tags=tags,
-        negative_tags=(body.negative_tags or "").strip(),
-        title=(body.title or "").strip(),
-        instrumental=instrumental,
-        vocal_gender=_vocal_gender_of(body),
-        seed=body.seed if body.seed is not None else secrets.randbelow(2**31 - 2),
-        duration=body.duration,
-        max_duration=settings.max_song_seconds,
-    )
-    clips = []
-    for index in range(SONGS_PER_SUBMIT):
-        metadata = {
-            "tags": params.tags,
-            "negative_tags": params.negative_tags,
-            "prompt": params.lyrics,
-            "gpt_description_prompt": description or None,
-            "make_instrumental": instrumental,
-            "has_vocal": not instrumental,
-            "stream": True,
-        }
-        data = base_clip_data(
-            title=params.title,
-            family=family_for(mv),
-            account_id=caller.account_id,
-            batch_index=index,
-            metadata=metadata,
-        )
-        clips.append(NewClip(title=params.title, data=data))
-    return submit_task(
-        services,
-        caller,
-        jobs.GENERATE,
-        params,
-        request_body=_raw_body(body),
-        notify_hook=notify_hook,
-        clips=clips,
-    )
-
-
-def _vocal_gender_of(body: MusicSubmitRequest) -> str:
-    """ "m", "f" or "" from `vocal_gender` (top level or in `metadata`); anything else is a 400."""
-    given = body.vocal_gender
-    if given is None and body.metadata:
-        given = body.metadata.get("vocal_gender")
-    value = str(given or "").strip().lower()
-    if value not in ("", "m", "f"):
-        raise invalid_request(f'`vocal_gender` must be "m" or "f" (or empty); got {given!r}.')
-    return value
-
-
-def _check_sources(services: Services, caller: Caller, body: MusicSubmitRequest, mode: str) -> None:
-    """Validate the clips a mode names before saying it is not available (clear errors first)."""
-    if mode in ("extend", "upload_extend", "infill"):
-        clip = find_visible_clip(services, caller, body.continue_clip_id, "continue_clip_id", body.task_id)
-        duration = clip.duration or 0.0
-        if mode != "infill" and body.continue_at is not None and duration and body.continue_at >= duration:
-            raise invalid_request(
-                f"`continue_at` ({body.continue_at} s) must be less than the clip's duration ({duration} s)."
-            )
-    elif mode == "cover":
-        find_visible_clip(services, caller, body.cover_clip_id, "cover_clip_id", body.task_id)
-    elif mode == "artist_consistency":
-        find_visible_clip(services, caller, body.artist_clip_id, "artist_clip_id", None)
+        return _envelope(submit_song(services, caller, body, mv, notify_hook, raw))
+    if mode == "artist_consistency":
+        return _envelope(submit_persona_song(services, caller, body, mv, notify_hook, raw))
+    return _envelope(submit_derived_song(services, caller, body, mode, mv, notify_hook, raw))
 
 
 def _stem_set_of(body: MusicSubmitRequest) -> StemSet:
@@ -283,13 +196,14 @@ def submit_lyrics(
     return _envelope(task_id)
 
 
-@router.post("/concat", responses={**SUBMIT_RESPONSES, 501: {"description": "join not available yet"}})
+@router.post("/concat", responses=SUBMIT_RESPONSES)
 def submit_concat(
     body: ConcatSubmitRequest, request: Request, caller: Caller = Depends(current_caller)
 ) -> dict[str, Any]:
     """Join an extended (or infilled) clip with its history into the full song."""
     services = services_of(request)
-    made_by = find_visible_clip(services, caller, body.clip_id, "clip_id", None).made_by
+    clip = find_visible_clip(services, caller, body.clip_id, "clip_id", None)
+    made_by = clip.made_by
     if made_by not in JOINABLE_TASKS:
         raise invalid_request(
             f"clip {body.clip_id} was made by `{made_by}`; only clips made by extend, upload_extend or infill "
@@ -298,6 +212,24 @@ def submit_concat(
     if bool(body.is_infill) != (made_by == "infill"):
         expected = "true" if made_by == "infill" else "false"
         raise invalid_request(f"`is_infill` must be {expected} for a clip made by `{made_by}`.")
-    raise TaskApiError(
-        501, "mode_not_available", "joining clips (concat) arrives with the song generation engine; not available yet."
+    require_complete(clip, "join it")
+    title = str(clip.data.get("title") or "")
+    metadata = {"type": "concat", "task": "concat", "tags": clip.data.get("metadata", {}).get("tags", "")}
+    data = base_clip_data(
+        title=title,
+        family=family_for(canonical_mv(str(clip.data.get("model_name") or "")) or services.settings.default_mv),
+        account_id=caller.account_id,
+        batch_index=0,
+        metadata=metadata,
     )
+    task_id = submit_task(
+        services,
+        caller,
+        jobs.CONCAT,
+        ConcatParams(clip_id=clip.id, is_infill=made_by == "infill"),
+        request_body=_raw_body(body),
+        notify_hook=notify_hook_of(body),
+        clips=[NewClip(title=title, data=data)],
+        source_clip_id=clip.id,
+    )
+    return _envelope(task_id)

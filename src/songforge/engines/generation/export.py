@@ -103,7 +103,14 @@ def plan_as_dict(plan: Plan) -> dict[str, Any]:
             "tempo_range": list(style.tempo_range),
         },
         "vocals": [
-            {"stem": vocal.stem, "voice": vocal.voice, "timbre": vocal.timbre, "notes": len(vocal.notes)}
+            {
+                "stem": vocal.stem,
+                "voice": vocal.voice,
+                "timbre": vocal.timbre,
+                "notes": len(vocal.notes),
+                # One pitch per sung syllable (melisma notes left out): what a cover sings again.
+                "melody": [note.pitch for note in vocal.notes if not note.slur],
+            }
             for vocal in plan.vocals
         ],
     }

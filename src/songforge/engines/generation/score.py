@@ -13,7 +13,8 @@ from typing import Literal
 
 import numpy as np
 
-VoiceGender = Literal["m", "f"]
+from songforge.core.styles.types import InstrumentChoice, Style, VoiceGender
+
 Mode = Literal["major", "minor"]
 
 # The instrument stems of the Twelve set, in wire order (vocals are sung, not rendered from a soundfont).
@@ -64,41 +65,6 @@ class SongRequest:
     duration_s: float | None = None  # wanted length; None: as long as the lyrics need
     max_duration_s: float = 240.0
     anchor: MusicalAnchor | None = None  # extend, infill, cover, persona: what is kept of a source song
-
-
-# ------------------------------------------------------------------------------------------------ style
-
-
-@dataclass(frozen=True)
-class InstrumentChoice:
-    """One instrument of the arrangement: which stem it belongs to and its General MIDI program (0-based)."""
-
-    stem: str  # one of INSTRUMENT_STEMS
-    program: int  # GM program 0–127; ignored for drum kits
-    role: str  # "drums", "bass", "chords", "pad", "lead", "arp", "percussion", "riser", …
-    is_drum: bool = False
-
-
-@dataclass(frozen=True)
-class Style:
-    """What the tags and description decide. Every field has a sensible default (an unknown style is pop)."""
-
-    words: tuple[str, ...] = ()  # the style words recognised, in the order they were read
-    genre: str = "pop"  # the leading genre profile
-    mood: str = "neutral"  # "happy", "sad", "dark", "romantic", "epic", "chill", "neutral"
-    tempo_range: tuple[float, float] = (96.0, 124.0)  # BPM
-    meter: tuple[int, int] = (4, 4)
-    swing: float = 0.0  # 0 straight … 0.33 full triplet swing of off-beat eighths
-    instruments: tuple[InstrumentChoice, ...] = ()
-    drum_feel: str = "backbeat"  # "none", "backbeat", "four_on_the_floor", "half_time", "breakbeat", "trap",
-    # "shuffle", "bossa", "one_drop", "double_kick", "train"
-    guitar_drive: float = 0.0  # 0 clean … 1 heavy distortion
-    reverb: float = 0.3  # 0 dry … 1 cathedral
-    energy: float = 0.6  # 0 calm … 1 intense
-    prefer_minor: bool = False
-    vocal_gender: VoiceGender = "f"
-    has_drums: bool = True
-    has_vocals: bool = True  # False when the tags ask for no vocals ("instrumental", negative "vocals")
 
 
 # ----------------------------------------------------------------------------------------- lyric form

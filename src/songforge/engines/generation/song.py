@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from songforge.core.styles import read_style
 from songforge.engines.generation.composer import compose
 from songforge.engines.generation.form import read_lyric_form
 from songforge.engines.generation.lyrics import Lyrics, write_lyrics
@@ -26,7 +27,6 @@ from songforge.engines.generation.score import (
     SongRequest,
     Style,
 )
-from songforge.engines.generation.style import read_style
 from songforge.engines.generation.voice import sing
 from songforge.engines.progress import ProgressCallback, no_progress
 

@@ -70,13 +70,10 @@ class SourceSong:
         )
 
 
-def lead_pitches(midi_notes: Mapping[str, Any]) -> tuple[int, ...]:
-    """The sung melody's pitches in order, from the MIDI route's body a generated clip keeps."""
-    for instrument in midi_notes.get("instruments", []):
-        if instrument.get("name") == VOCALS:
-            notes = sorted(instrument.get("notes", []), key=lambda note: float(note["start"]))
-            return tuple(int(note["pitch"]) for note in notes)
-    return ()
+def lead_pitches(plan: Mapping[str, Any]) -> tuple[int, ...]:
+    """The sung melody, one pitch per syllable in order, from the plan JSON a generated clip keeps."""
+    lead = next((vocal for vocal in plan.get("vocals", []) if vocal.get("stem") == VOCALS), None)
+    return tuple(int(pitch) for pitch in (lead or {}).get("melody", []))
 
 
 def _voice(value: Any) -> VoiceGender | None:

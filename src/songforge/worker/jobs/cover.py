@@ -6,7 +6,7 @@ vocals (basic-pitch). Words: the request's, else the source's, else a vocalise o
 
 from __future__ import annotations
 
-from songforge.core.clip_files import MIDI_NOTES_ASSET, PLAN_ASSET
+from songforge.core.clip_files import PLAN_ASSET
 from songforge.core.jobs import DerivedSongParams
 from songforge.engines.generation.score import MusicalAnchor, SongRequest
 from songforge.engines.generation.sources import SourceSong, lead_pitches
@@ -22,10 +22,9 @@ def run(context: JobContext, params: DerivedSongParams) -> JobResult:
     source_data = read_clip_data(context, params.source_clip_id)
     metadata = source_data.get("metadata", {})
     plan = read_song_document(context, params.source_clip_id, PLAN_ASSET)
-    notes = read_song_document(context, params.source_clip_id, MIDI_NOTES_ASSET)
-    if plan is not None and notes is not None:
+    if plan is not None:
         source = SourceSong.from_plan(plan)
-        melody = lead_pitches(notes)
+        melody = lead_pitches(plan)
     else:
         source, melody = _transcribed(context, params.source_clip_id)
     context.progress(0.1, "melody")

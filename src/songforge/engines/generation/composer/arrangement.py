@@ -190,7 +190,8 @@ def fill_window(sections: list[Section], timeline: Timeline, window_s: float) ->
     """Sections lasting exactly `window_s`: cut (by whole lines) to the whole bars inside it, then stretched with
     instrumental bars, the last one cut short by the window's end when it falls inside a bar."""
     kept = truncate(sections, bars_within(window_s, timeline))
-    covering = max(math.ceil(window_s / timeline.bar_seconds - 1e-9), 1)
+    # Less than half a millisecond past a bar line is rounding, not a bar more.
+    covering = max(math.ceil((window_s - 0.0005) / timeline.bar_seconds), 1)
     missing = covering - total_bars(kept)
     if missing >= SECTION_BARS:
         # A long stretch gets a section of its own: a fill and a crash into it, the lead instrument plays.

@@ -4,7 +4,7 @@ Each line's rhythm comes from `phrasing`; its pitches follow a seeded contour (a
 around the section's height (choruses sit higher than verses) with small steps, stressed syllables pulled
 onto chord tones and the line's last syllable held on one (the tonic at a section's end when it fits).
 The random stream is seeded by the section's kind and syllable counts, so a repeated chorus sings the
-same tune.
+same tune. A cover is given its pitches instead: only the rhythm is written here.
 """
 
 from __future__ import annotations
@@ -35,9 +35,16 @@ def sung_words(line: LyricLine) -> tuple[Word, ...]:
 
 
 def sing_section(
-    section: Section, sketch: Sketch, *, pitch_range: tuple[int, int], first_word: int, topic: str = "melody"
+    section: Section,
+    sketch: Sketch,
+    *,
+    pitch_range: tuple[int, int],
+    first_word: int,
+    topic: str = "melody",
+    given: Sequence[int] = (),
 ) -> tuple[SungNote, ...]:
-    """The section's melody; `first_word` is the index in the plan's words of the section's first word."""
+    """The section's melody; `first_word` is the index in the plan's words of the section's first word.
+    `given` (a cover) holds one pitch per syllable of the section, sung as they are on the new rhythm."""
     rng = rng_for(sketch.seed, topic, section.kind, tuple(line.syllable_count for line in section.lines))
     low, high = pitch_range
     scale = sketch.key.scale_pitches(low - 12, high + 12)
@@ -47,6 +54,7 @@ def sing_section(
     notes: list[SungNote] = []
     word = first_word
     previous: int | None = None
+    syllables_before = 0
     for number, line in enumerate(section.lines):
         words = sung_words(line)
         syllables = [
@@ -57,15 +65,21 @@ def sing_section(
         stresses = [stress for _, stress, _ in syllables]
         rhythm = phrase_rhythm(stresses, section.line_bars, sketch.timeline, rng)
         first_bar = section.first_bar + number * section.line_bars
-        chords = [chord_at(section, first_bar, beat, sketch) for beat in rhythm.starts]
-        last_line = number == len(section.lines) - 1
-        indices = line_contour(rhythm, stresses, chords, scale, bounds, centre, previous, rng)
-        before = scale[indices[-2]] if len(indices) > 1 else None
-        final = final_pitch(scale[indices[-1]], before, scale, bounds, chords[-1], sketch.key.tonic, last_line)
-        pitches = fitted([scale[index] for index in indices[:-1]] + [final], chords, sketch.key, pitch_range)
-        previous = int(np.argmin([abs(pitch - final) for pitch in scale]))
-        notes += line_notes(sketch, section, first_bar, rhythm, syllables, pitches, scale, high, rng)
+        if given:
+            pitches = list(given[syllables_before : syllables_before + len(syllables)])
+        else:
+            chords = [chord_at(section, first_bar, beat, sketch) for beat in rhythm.starts]
+            last_line = number == len(section.lines) - 1
+            indices = line_contour(rhythm, stresses, chords, scale, bounds, centre, previous, rng)
+            before = scale[indices[-2]] if len(indices) > 1 else None
+            final = final_pitch(scale[indices[-1]], before, scale, bounds, chords[-1], sketch.key.tonic, last_line)
+            pitches = fitted([scale[index] for index in indices[:-1]] + [final], chords, sketch.key, pitch_range)
+            previous = int(np.argmin([abs(pitch - final) for pitch in scale]))
+        notes += line_notes(
+            sketch, section, first_bar, rhythm, syllables, pitches, scale, high, rng, ornament=not given
+        )
         word += len(words)
+        syllables_before += len(syllables)
     return tuple(notes)
 
 
@@ -176,7 +190,11 @@ def line_notes(
     scale: Sequence[int],
     top: int,
     rng: np.random.Generator,
+    *,
+    ornament: bool = True,
 ) -> list[SungNote]:
+    """One note per syllable, the held last one sometimes a two-note melisma: from the scale step above when
+    `ornament`, else (a cover's given pitch) the same pitch sung on."""
     beats = sketch.timeline.beats_per_bar
 
     def seconds(beat: float) -> float:
@@ -192,7 +210,7 @@ def line_notes(
         same_bar = middle // beats == start // beats
         # A two-note melisma: from the scale step above (below at the top of the range) onto the held chord tone.
         upper = [p for p in scale if pitch < p <= min(pitch + 2, top)]
-        above = upper[0] if upper else max(p for p in scale if p < pitch)
+        above = (upper[0] if upper else max(p for p in scale if p < pitch)) if ornament else pitch
         smooth = number == 0 or abs(above - pitches[number - 1]) <= LARGEST_LEAP
         if last and end - start >= MELISMA_BEATS and same_bar and smooth and rng.random() < MELISMA_CHANCE:
             notes.append(SungNote(seconds(start), seconds(middle), above, text, word, velocity))

@@ -1,11 +1,13 @@
 """The singers: the lead vocal, a backing harmony in the choruses, and the words as the timing route reports
-them (section tag on a section's first word, a newline after each line's last word)."""
+them (section tag on a section's first word, a newline after each line's last word). A cover's lead sings the
+source's pitches, syllable by syllable, on the new song's rhythm."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from songforge.engines.generation.composer.cover import cover_melody, cycled
 from songforge.engines.generation.composer.harmony import Chord, Key
 from songforge.engines.generation.composer.melody import VOICE_RANGES, sing_section, sung_words
 from songforge.engines.generation.composer.sketch import Section, Sketch, rng_for
@@ -18,22 +20,38 @@ HARMONY_STEPS = (-2, -5, 2)  # scale steps from the lead: a third below, a sixth
 
 
 @dataclass(frozen=True)
+class Singer:
+    """Who sings the lead: voice and timbre (the backing singer takes the other timbre), and for a cover the
+    source's sung pitches, one per syllable in order."""
+
+    voice: VoiceGender
+    timbre: int
+    melody: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Vocals:
     parts: tuple[VocalPart, ...]
     words: tuple[SungWord, ...]
     lyrics: str
 
 
-def write_vocals(sketch: Sketch, voice: VoiceGender, language: str) -> Vocals:
+def write_vocals(sketch: Sketch, singer: Singer, language: str) -> Vocals:
     """`language` decides the spacing: Chinese and Japanese words follow each other without one."""
     gap = "" if language in UNSPACED_LANGUAGES else " "
+    voice, timbre = singer.voice, singer.timbre
+    # A cover's tune runs on across sections, from its start again when the lyrics outlast it.
+    tune = cover_melody(singer.melody, VOICE_RANGES[voice])
     notes: list[SungNote] = []
     texts: list[str] = []
+    syllables = 0
     for section in sketch.sections:
         if section.lines:
-            notes += sing_section(section, sketch, pitch_range=VOICE_RANGES[voice], first_word=len(texts))
+            count = sum(line.syllable_count for line in section.lines)
+            given = cycled(tune, syllables, count) if tune else ()
+            notes += sing_section(section, sketch, pitch_range=VOICE_RANGES[voice], first_word=len(texts), given=given)
             texts += word_texts(section, gap)
-    timbre = sketch.seed % 2
+            syllables += count
     reverb = min(sketch.style.reverb, 1.0)
     parts = [VocalPart(VOCALS, voice, timbre, tuple(notes), reverb=reverb)]
     backing = backing_notes(sketch, notes, voice)

@@ -4,7 +4,6 @@ speech, its pitch from the melody; then WORLD renders the phrase in one go."""
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
@@ -18,13 +17,9 @@ from songforge.engines.generation.voice.world import FRAME_PERIOD_S, silent_log_
 # keep their speed, the part between stretches to fill the note.
 _HOLD_FROM = 0.2
 _HOLD_UNTIL = 0.6
-_EDGE_FADE_S = float(
-    os.environ.get("EF", "0.015")
-)  # gain ramps where the voice starts or stops, so frames do not click on and off
+_EDGE_FADE_S = 0.015  # gain ramps where the voice starts or stops, so frames do not click on and off
 _VELOCITY_REFERENCE = 96
-import os
-
-_ONSET_GAIN = float(os.environ.get("OG", "0.5"))
+_ONSET_GAIN = 0.6  # sung consonants are softer than spoken ones; the vowel carries the beat
 
 
 def render_phrase(phrase: tuple[Placement, ...], timbre: Timbre, rng: np.random.Generator) -> tuple[int, np.ndarray]:

@@ -9,7 +9,7 @@ from songforge.engines.generation.score import SungNote
 from songforge.engines.generation.voice.library import SyllableSound
 from songforge.engines.generation.voice.world import FRAME_PERIOD_S
 
-MAX_ONSET_S = 0.08
+MAX_ONSET_S = 0.08  # longest consonant lead-in before a note; longer eSpeak onsets are sung faster
 MAX_CODA_S = 0.16
 _CODA_SHARE = 0.35  # a coda takes at most this share of the note, the vowel keeps the rest
 _KEPT_NOTE_SHARE = 0.5  # the next syllable's onset may cut the previous note down to this share

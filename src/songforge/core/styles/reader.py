@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from songforge.engines.generation import style_words as vocab
-from songforge.engines.generation.score import InstrumentChoice, Style, VoiceGender
-from songforge.engines.generation.style_words import Modifier
+from songforge.core.styles import words as vocab
+from songforge.core.styles.types import InstrumentChoice, Style, VoiceGender
+from songforge.core.styles.words import Modifier
 
 __all__ = ["read_style"]
 

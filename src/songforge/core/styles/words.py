@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from songforge.engines.generation.score import InstrumentChoice, Style, VoiceGender
+from songforge.core.styles.types import InstrumentChoice, Style, VoiceGender
 
 # General MIDI programs (0-based) the profiles use.
 PIANO = 0
@@ -938,3 +938,24 @@ TAG_ONLY_SPELLINGS: frozenset[str] = frozenset({"female", "woman", "women", "gir
 
 # Words before a style word that turn it into a negative tag ("no drums", "without guitar").
 NEGATIONS: frozenset[str] = frozenset({"no", "without", "non", "not"})
+
+
+# General MIDI program names (0-based program → name, lower case, without the parenthesised variant), as the
+# style prose names instruments; one "|"-separated string keeps the 128 names on a few lines.
+GM_PROGRAM_NAMES: tuple[str, ...] = tuple(
+    "acoustic grand piano|bright acoustic piano|electric grand piano|honky-tonk piano|electric piano 1|"
+    "electric piano 2|harpsichord|clavinet|celesta|glockenspiel|music box|vibraphone|marimba|xylophone|"
+    "tubular bells|dulcimer|drawbar organ|percussive organ|rock organ|church organ|reed organ|accordion|"
+    "harmonica|tango accordion|acoustic guitar|acoustic guitar|electric guitar|electric guitar|"
+    "electric guitar|overdriven guitar|distortion guitar|guitar harmonics|acoustic bass|electric bass|"
+    "electric bass|fretless bass|slap bass 1|slap bass 2|synth bass 1|synth bass 2|violin|viola|cello|"
+    "contrabass|tremolo strings|pizzicato strings|orchestral harp|timpani|string ensemble 1|"
+    "string ensemble 2|synth strings 1|synth strings 2|choir aahs|voice oohs|synth choir|orchestra hit|"
+    "trumpet|trombone|tuba|muted trumpet|french horn|brass section|synth brass 1|synth brass 2|"
+    "soprano sax|alto sax|tenor sax|baritone sax|oboe|english horn|bassoon|clarinet|piccolo|flute|"
+    "recorder|pan flute|blown bottle|shakuhachi|whistle|ocarina|lead 1|lead 2|lead 3|lead 4 chiff|lead 5|"
+    "lead 6|lead 7|lead 8|pad 1|pad 2|pad 3|pad 4|pad 5|pad 6|pad 7|pad 8|fx 1|fx 2|fx 3|fx 4|fx 5|fx 6|"
+    "fx 7|fx 8|sitar|banjo|shamisen|koto|kalimba|bagpipe|fiddle|shanai|tinkle bell|agogo|steel drums|"
+    "woodblock|taiko drum|melodic tom|synth drum|reverse cymbal|guitar fret noise|breath noise|seashore|"
+    "bird tweet|telephone ring|helicopter|applause|gunshot".split("|")
+)

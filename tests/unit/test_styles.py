@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from songforge.engines.generation import style_words
+from songforge.core.styles import read_style
+from songforge.core.styles import words as style_words
 from songforge.engines.generation.score import INSTRUMENT_STEMS, Style
-from songforge.engines.generation.style import read_style
 
 GM_PIANOS = range(8)
 
