@@ -1,4 +1,4 @@
-"""`songforge serve | worker | keys | separate | generate | doctor | db upgrade`."""
+"""`songforge serve | worker | keys | separate | generate | personas | doctor | db upgrade`."""
 
 from pathlib import Path
 from typing import Annotated, Any
@@ -136,6 +136,17 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="The key's id or its fir
         err.print(f"no active key matches {key!r}")
         raise typer.Exit(1)
     err.print(f"revoked {count} key(s)")
+
+
+@app.command()
+def personas() -> None:
+    """List the personas of every account (voice and style kept from a generated clip)."""
+    from songforge.core.admin import list_persona_rows
+
+    table = Table("id", "account", "name", "root clip", "voice", "tags")
+    for row in list_persona_rows(Settings()):
+        table.add_row(row.id, row.account_id, row.name, row.root_clip_id, f"{row.voice}{row.timbre}", row.tags)
+    Console().print(table)
 
 
 @db_app.command("upgrade")

@@ -186,7 +186,7 @@ def test_unknown_mv_message_lists_dot_spellings(mclient: TestClient, mkey: str) 
     assert_task_error(response, 400, "invalid_request", "chirp-v3.5", "chirp-v3.0")
 
 
-# --------------------------------------------------------------------------- modes without engines
+# ------------------------------------------------------------------------------------ editing modes
 
 MODE_WORDS = {
     "extend": "extend",
@@ -221,12 +221,25 @@ def mode_body(mode: str, source: dict[str, Any]) -> dict[str, Any]:
     }[mode]
 
 
-@pytest.mark.parametrize("mode", list(MODE_WORDS))
-def test_modes_without_engine_answer_501_naming_the_mode(
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", [mode for mode in MODE_WORDS if mode != "artist_consistency"])
+def test_editing_modes_make_two_clips_from_an_upload(
     mclient: TestClient, mkey: str, source: dict[str, Any], mode: str
 ) -> None:
-    response = mclient.post("/suno/submit/music", headers=auth(mkey), json=mode_body(mode, source))
-    assert_task_error(response, 501, "mode_not_available", MODE_WORDS[mode])
+    """Every editing mode works on an upload (its tempo and key measured, its melody transcribed): two complete
+    clips that say what made them and from which clip. Songs' own edits: tests/api/test_editing.py."""
+    task_id = assert_submitted(mclient.post("/suno/submit/music", headers=auth(mkey), json=mode_body(mode, source)))
+    task = wait_for_task(mclient, mkey, task_id, timeout=300.0)
+    assert task["status"] == "SUCCESS", task["fail_reason"]
+    assert len(task["data"]) == 2
+    for clip in task["data"]:
+        assert clip["status"] == "complete" and clip["audio_url"]
+        assert clip["metadata"]["task"] == ("upload_extend" if mode == "extend" else mode)
+
+
+def test_a_persona_that_does_not_exist_is_named(mclient: TestClient, mkey: str, source: dict[str, Any]) -> None:
+    response = mclient.post("/suno/submit/music", headers=auth(mkey), json=mode_body("artist_consistency", source))
+    assert_task_error(response, 400, "task_not_exist", "persona")
 
 
 # ------------------------------------------------------------------------------------------ concat

@@ -1,8 +1,7 @@
 """The request examples of two DeerAPI pages and of the spec's Part B (in fixtures/), replayed byte for byte.
 
 Each answer is checked against the types a DeerAPI/new-api client decodes it into (tests/compat/go_types.py).
-The song modes make songs; modes without an engine in this build answer their documented 501
-`mode_not_available`.
+Every mode makes its clips; the guide's persona id is not this account's and is named in a 400.
 """
 
 from typing import Any
@@ -67,13 +66,7 @@ def test_seed_twelve_stem_example(mclient: TestClient, mkey: str, source: dict[s
 # ------------------------------------------------------------------------------------ spec Part B
 
 SONG_MODES = ["inspiration", "custom", "custom_instrumental", "instrumental_inspiration"]
-MODES_WITHOUT_ENGINE = [
-    "extend",
-    "upload_extend",
-    "cover",
-    "infill",
-    "persona",
-]
+EDITING_MODES = {"extend": "upload_extend", "upload_extend": "upload_extend", "cover": "cover", "infill": "infill"}
 
 
 @pytest.mark.slow
@@ -99,12 +92,22 @@ def test_part_b_song_modes_make_two_songs(mclient: TestClient, mkey: str, source
             assert metadata["gpt_description_prompt"] == sent["gpt_description_prompt"]
 
 
-@pytest.mark.parametrize("name", MODES_WITHOUT_ENGINE)
-def test_part_b_modes_without_engine_answer_501(
-    mclient: TestClient, mkey: str, source: dict[str, Any], name: str
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(EDITING_MODES))
+def test_part_b_editing_modes_make_two_clips(mclient: TestClient, mkey: str, source: dict[str, Any], name: str) -> None:
+    """B §4.2 modes 5–8 as printed, on an upload: two complete clips made by the mode (an extend of an upload is
+    an upload_extend)."""
+    task = finished(mclient, mkey, submit_id(replay(mclient, PART_B[name], mkey, **source_ids(source))))
+    assert task["status"] == "SUCCESS", task["fail_reason"]
+    assert [clip["metadata"]["task"] for clip in task["data"]] == [EDITING_MODES[name]] * 2
+
+
+def test_part_b_persona_example_names_its_unknown_persona(
+    mclient: TestClient, mkey: str, source: dict[str, Any]
 ) -> None:
-    response = replay(mclient, PART_B[name], mkey, **source_ids(source))
-    assert_task_error(response, 501, "mode_not_available")
+    """B §4.2 mode 9 with the guide's persona id, which is not one of this account's: 400 naming it."""
+    response = replay(mclient, PART_B["persona"], mkey, **source_ids(source))
+    assert_task_error(response, 400, "task_not_exist", "persona")
 
 
 def test_part_b_two_stem_example(mclient: TestClient, mkey: str, source: dict[str, Any]) -> None:

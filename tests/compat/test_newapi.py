@@ -116,12 +116,14 @@ def test_newapi_song_submits_make_two_songs(mclient: TestClient, mkey: str, sour
         assert clip["status"] == "complete" and clip["audio_url"] and clip["metadata"]["duration"] > 1.0
 
 
-def test_newapi_continue_body_reaches_the_music_route(mclient: TestClient, mkey: str, source: dict[str, Any]) -> None:
-    """Extension has no engine in this build: the documented 501 `mode_not_available`, in the task-error
-    envelope new-api passes on (never a 404 for the path, never a 400 for callBackUrl/customMode)."""
-    response = replay(mclient, NEWAPI["submit_music_continue"], mkey, **source_ids(source))
-    assert_task_error(response, 501, "mode_not_available")
-    decode(orjson.loads(response.content), task_response("string"))
+@pytest.mark.slow
+def test_newapi_continue_body_is_an_extend(mclient: TestClient, mkey: str, source: dict[str, Any]) -> None:
+    """new-api drops `task`: its continuation body (continue_clip_id + continue_at) is read as an extend (Part A
+    §8) — of an upload here, so an upload_extend — and polled to SUCCESS like any task."""
+    task_id = submit_id(replay(mclient, NEWAPI["submit_music_continue"], mkey, **source_ids(source)))
+    task = poll_until_done(mclient, mkey, task_id, timeout=300.0)
+    assert task["status"] == "SUCCESS", task["fail_reason"]
+    assert [clip["metadata"]["task"] for clip in task["data"]] == ["upload_extend"] * 2
 
 
 def test_newapi_drops_the_stem_fields_so_stems_do_not_reach_songforge(
@@ -130,9 +132,8 @@ def test_newapi_drops_the_stem_fields_so_stems_do_not_reach_songforge(
     """What is left of a gen_stem body after new-api's rebuild is not a stem request: no task is created."""
     before = poll(mclient, mkey, [source["task"]["task_id"]])
     response = replay(mclient, NEWAPI["submit_music_stems_through_gateway"], mkey, **source_ids(source))
-    assert response.status_code in (400, 501), response.text
-    body = response.json()
-    assert body["code"] in ("invalid_request", "mode_not_available") and body["data"] is None, body
+    # continue_clip_id without continue_at and without `task` (Part A §8): a 400 asking for `task`.
+    assert_task_error(response, 400, "invalid_request", "`task`")
     assert poll(mclient, mkey, [source["task"]["task_id"]]) == before
 
 

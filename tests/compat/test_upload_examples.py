@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from songforge.engines.audio import encode_mp3
 from tests.api.conftest import audio_server, private_client  # noqa: F401
-from tests.api.helpers import Response, assert_task_error
+from tests.api.helpers import Response, assert_submitted
 from tests.compat.conftest import load, replay
 from tests.conftest import auth, key_maker, synth_song, wait_for_task
 
@@ -70,10 +70,10 @@ def test_six_step_upload_example(mclient: TestClient, mkey: str, prefix: str, tm
     initialized = replay(mclient, PART_B[f"six_step_5_{prefix}"], mkey, upload_id=target["id"]).json()
     clip_id = initialized["clip_id"]
     assert isinstance(clip_id, str) and status["s3_id"] == f"m_{clip_id}"
-    # 6. the clip is the caller's to work on at once: a cover of it is validated (no engine yet: 501), not refused
+    # 6. the clip is the caller's to work on once its task is done: a cover of it is accepted
+    task = wait_for_task(mclient, mkey, initialized["task_id"])
+    assert task["status"] == "SUCCESS" and task["data"][0]["id"] == clip_id, task["fail_reason"]
     cover = mclient.post(
         "/suno/submit/music", headers=auth(mkey), json={"task": "cover", "cover_clip_id": clip_id, "prompt": "x"}
     )
-    assert_task_error(cover, 501, "mode_not_available")
-    task = wait_for_task(mclient, mkey, initialized["task_id"])
-    assert task["status"] == "SUCCESS" and task["data"][0]["id"] == clip_id, task["fail_reason"]
+    assert_submitted(cover)

@@ -30,6 +30,7 @@ def run(data_dir: Path, *args: str, **settings: str) -> subprocess.CompletedProc
         ("keys", "create"),
         ("separate",),
         ("generate",),
+        ("personas",),
         ("doctor",),
         ("db", "upgrade"),
     ],

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from songforge.config import Settings, credits_to_micros, micros_to_credits
 from songforge.core.accounts import IssuedKey, create_account, grant_credits, issue_key, revoke_key
 from songforge.core.errors import NotInAccount
+from songforge.core.personas import PersonaListing, list_personas
 from songforge.core.services import Database, open_database
 from songforge.db.migrate import current_revision
 from songforge.db.models import Account, ApiKey
@@ -84,6 +85,11 @@ def revoke_keys(settings: Settings, key_prefix_or_id: str) -> int:
     """Revoke the active keys with this id or secret prefix; how many were revoked."""
     with _database(settings) as database, database.session() as session:
         return revoke_key(session, key_prefix_or_id)
+
+
+def list_persona_rows(settings: Settings) -> list[PersonaListing]:
+    with _database(settings) as database, database.session() as session:
+        return list_personas(session)
 
 
 def database_revision(settings: Settings) -> tuple[str | None, str | None]:

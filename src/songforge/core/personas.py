@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from songforge.config import credits_to_micros, micros_to_credits
 from songforge.core.accounts import Caller
@@ -116,13 +117,13 @@ def find_persona(services: Services, caller: Caller, persona_id: str | None) -> 
         return PersonaVoice(row.id, row.root_clip_id, row.voice, row.timbre, row.tags)
 
 
-def list_personas(services: Services) -> list[PersonaListing]:
-    with services.db.session() as session:
-        rows = session.execute(select(Persona).order_by(Persona.created_at)).scalars().all()
-        return [
-            PersonaListing(row.id, row.account_id, row.name, row.root_clip_id, row.voice, row.timbre, row.tags)
-            for row in rows
-        ]
+def list_personas(session: Session) -> list[PersonaListing]:
+    """Every persona, oldest first (the operator's `songforge personas`)."""
+    rows = session.execute(select(Persona).order_by(Persona.created_at)).scalars().all()
+    return [
+        PersonaListing(row.id, row.account_id, row.name, row.root_clip_id, row.voice, row.timbre, row.tags)
+        for row in rows
+    ]
 
 
 def _lead_voice(services: Services, caller: Caller, clip_id: str) -> dict[str, Any]:
