@@ -47,6 +47,8 @@ def submit_persona_song(
 ) -> str:
     """`task: "artist_consistency"`: a new song sung in a persona's voice, in its style unless `tags` say
     otherwise."""
+    if body.artist_clip_id:  # named first: a clip the caller cannot see is the clearer error
+        find_visible_clip(services, caller, body.artist_clip_id, "artist_clip_id", None)
     persona = find_persona(services, caller, body.persona_id)
     artist = find_visible_clip(services, caller, body.artist_clip_id or persona.root_clip_id, "artist_clip_id", None)
     lyrics = (body.prompt or "").strip()

@@ -10,7 +10,7 @@ from songforge.engines.generation.voice.placement import BREATH_GAP_S, Placement
 LONGEST_BREATH_S = 0.45
 _GAP_SHARE = 0.6  # a breath fills at most this share of the silence before the phrase
 _BREATH_TO_ONSET_S = 0.04  # the breath stops this long before the first consonant
-BREATH_LEVEL = 0.06  # breath RMS relative to the sung voice's RMS (about −24 dB)
+BREATH_LEVEL = 0.02  # breath RMS relative to the sung voice's RMS (about −34 dB)
 _BREATH_BAND = Pedalboard([HighpassFilter(cutoff_frequency_hz=900.0), LowpassFilter(cutoff_frequency_hz=5000.0)])
 
 

@@ -15,7 +15,16 @@ _WORDS_PER_MINUTE = 140  # a little slower than talking: longer vowels need less
 _PHONEME_TIER = 4  # the TextGrid's tiers are sentence, clause, word, phoneme
 
 # Praat is not thread-safe; song jobs may run on several threads.
-_PRAAT_LOCK = threading.Lock()
+PRAAT_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who says it: an eSpeak language and voice variant, and a multiplier on that voice's speaking pitch."""
+
+    language_name: str  # Praat's name, e.g. "English (America)"
+    variant: str  # e.g. "Male2", "Female1"
+    pitch: float = 1.0  # 0.5 … 2.0
 
 
 @dataclass(frozen=True)
@@ -31,10 +40,10 @@ class Speech:
     phones: tuple[Phone, ...]  # the sounding phonemes in order, pauses left out
 
 
-def speak(text: str, language_name: str, variant: str) -> Speech:
+def speak(text: str, speaker: Speaker) -> Speech:
     """Say `text` on one monotone pitch (the singer replaces the melody anyway) and return the phonemes' times."""
-    with _PRAAT_LOCK:
-        grid, sound = call(_synthesizer(language_name, variant), "To Sound", text, "yes")
+    with PRAAT_LOCK:
+        grid, sound = call(_synthesizer(speaker), "To Sound", text, "yes")
         phones = []
         for index in range(1, call(grid, "Get number of intervals", _PHONEME_TIER) + 1):
             label = call(grid, "Get label of interval", _PHONEME_TIER, index).strip()
@@ -47,18 +56,18 @@ def speak(text: str, language_name: str, variant: str) -> Speech:
 
 
 @cache
-def _synthesizer(language_name: str, variant: str) -> parselmouth.Data:
-    synthesizer = call("Create SpeechSynthesizer", language_name, variant)
+def _synthesizer(speaker: Speaker) -> parselmouth.Data:
+    synthesizer = call("Create SpeechSynthesizer", speaker.language_name, speaker.variant)
     # sampling rate, gap between words, pitch multiplier, pitch range multiplier (0: monotone), speed, phoneme codes
-    call(synthesizer, "Speech output settings", SPEECH_RATE, 0.0, 1.0, 0.0, _WORDS_PER_MINUTE, "IPA")
+    call(synthesizer, "Speech output settings", SPEECH_RATE, 0.0, speaker.pitch, 0.0, _WORDS_PER_MINUTE, "IPA")
     return synthesizer
 
 
-def has_voice(language_name: str, variant: str) -> bool:
-    """Whether this parselmouth's eSpeak knows the language and voice variant."""
+def has_voice(speaker: Speaker) -> bool:
+    """Whether this parselmouth's eSpeak knows the speaker's language and voice variant."""
     try:
-        with _PRAAT_LOCK:
-            _synthesizer(language_name, variant)
+        with PRAAT_LOCK:
+            _synthesizer(speaker)
     except parselmouth.PraatError:
         return False
     return True

@@ -10,8 +10,8 @@ import numpy as np
 from songforge.engines.generation.voice.espeak import SPEECH_RATE
 from songforge.engines.generation.voice.melody import pitch_contour
 from songforge.engines.generation.voice.placement import Placement
-from songforge.engines.generation.voice.timbre import Timbre, add_breath, shift_formants
-from songforge.engines.generation.voice.world import FRAME_PERIOD_S, silent_log_envelope, synthesise
+from songforge.engines.generation.voice.timbre import Timbre, add_breath, shift_formants, tilt
+from songforge.engines.generation.voice.world import FRAME_PERIOD_S, SILENT_LOG_ENVELOPE, synthesise
 
 # A long vowel holds the steady part of the speech vowel: its first 20 % and last 40 % (a diphthong's glide)
 # keep their speed, the part between stretches to fill the note.
@@ -27,7 +27,7 @@ def render_phrase(phrase: tuple[Placement, ...], timbre: Timbre, rng: np.random.
     first_frame = math.floor(phrase[0].onset_start / FRAME_PERIOD_S)
     frame_count = math.ceil(phrase[-1].coda_end / FRAME_PERIOD_S) - first_frame + 2
     bins = phrase[0].sound.analysis.log_envelope.shape[1]
-    log_envelope = np.full((frame_count, bins), silent_log_envelope(), dtype=np.float32)
+    log_envelope = np.full((frame_count, bins), SILENT_LOG_ENVELOPE, dtype=np.float32)
     aperiodicity = np.ones((frame_count, bins), dtype=np.float32)
     voiced = np.zeros(frame_count, dtype=bool)
     gain = np.zeros(frame_count)
@@ -43,7 +43,8 @@ def render_phrase(phrase: tuple[Placement, ...], timbre: Timbre, rng: np.random.
         in_onset = (first_frame + frames) * FRAME_PERIOD_S < placement.nucleus_start
         gain[frames] = placement.syllable.notes[0].velocity / _VELOCITY_REFERENCE * np.where(in_onset, _ONSET_GAIN, 1.0)
     f0 = np.where(voiced, pitch_contour(phrase, first_frame, frame_count, rng), 0.0)
-    envelope = np.exp(shift_formants(log_envelope, timbre.formant_shift)) * _faded(gain)[:, None] ** 2
+    shaped = tilt(shift_formants(log_envelope, timbre.formant_shift), timbre.tilt_db_per_octave)
+    envelope = np.exp(shaped) * _faded(gain)[:, None] ** 2
     samples = synthesise(f0, envelope, add_breath(aperiodicity, timbre.breathiness), SPEECH_RATE)
     return round(first_frame * FRAME_PERIOD_S * SPEECH_RATE), samples
 

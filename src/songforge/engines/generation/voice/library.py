@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from songforge.engines.generation.voice.espeak import SPEECH_RATE, Speech, speak
+from songforge.engines.generation.voice.espeak import SPEECH_RATE, Speaker, Speech, speak
 from songforge.engines.generation.voice.syllables import SyllableTiming, split_into_syllables
 from songforge.engines.generation.voice.world import FRAME_PERIOD_S, Analysis, analyse
 
@@ -32,17 +32,15 @@ class SyllableSound:
         return self.coda_end - self.nucleus_end
 
 
-def word_sounds(
-    syllables: tuple[str, ...], language_name: str, variant: str, speak_syllables_alone: bool
-) -> tuple[SyllableSound, ...]:
+def word_sounds(syllables: tuple[str, ...], speaker: Speaker, speak_syllables_alone: bool) -> tuple[SyllableSound, ...]:
     """The sounds of a word's syllables: from the whole word spoken at once where its vowels can be split
     among them (natural coarticulation), else from each syllable spoken on its own."""
     readable = tuple(_readable(syllable) for syllable in syllables)
     if not speak_syllables_alone and len(readable) > 1:
-        whole = _whole_word(readable, language_name, variant)
+        whole = _whole_word(readable, speaker)
         if whole is not None:
             return whole
-    return tuple(_syllable_alone(syllable, language_name, variant) for syllable in readable)
+    return tuple(_syllable_alone(syllable, speaker) for syllable in readable)
 
 
 def clear_cache() -> None:
@@ -51,20 +49,20 @@ def clear_cache() -> None:
     _syllable_alone.cache_clear()
 
 
-@lru_cache(maxsize=256)
-def _whole_word(syllables: tuple[str, ...], language_name: str, variant: str) -> tuple[SyllableSound, ...] | None:
-    speech = speak("".join(syllables), language_name, variant)
+@lru_cache(maxsize=256)  # ~115 kB each, 30 MB at most; a song has about 100 different words
+def _whole_word(syllables: tuple[str, ...], speaker: Speaker) -> tuple[SyllableSound, ...] | None:
+    speech = speak("".join(syllables), speaker)
     timings = split_into_syllables(speech.phones, len(syllables))
     if timings is None:
         return None
     return _analysed(speech, timings)
 
 
-@lru_cache(maxsize=1024)
-def _syllable_alone(syllable: str, language_name: str, variant: str) -> SyllableSound:
-    speech = speak(syllable, language_name, variant)
+@lru_cache(maxsize=512)  # 60 MB at most
+def _syllable_alone(syllable: str, speaker: Speaker) -> SyllableSound:
+    speech = speak(syllable, speaker)
     if not speech.phones:  # a symbol eSpeak cannot say: sing a vowel there rather than nothing
-        speech = speak(_VOCALISE, language_name, variant)
+        speech = speak(_VOCALISE, speaker)
     # Where eSpeak hears several vowels, they become one long nucleus.
     timings = split_into_syllables(speech.phones, 1) or (_whole_speech(speech),)
     return _analysed(speech, timings)[0]
@@ -78,7 +76,8 @@ def _whole_speech(speech: Speech) -> SyllableTiming:
 def _analysed(speech: Speech, timings: tuple[SyllableTiming, ...]) -> tuple[SyllableSound, ...]:
     first = max(0.0, timings[0].onset_start - _MARGIN_S)
     last = timings[-1].coda_end + _MARGIN_S
-    analysis = analyse(speech.samples[int(first * SPEECH_RATE) : int(last * SPEECH_RATE)], SPEECH_RATE)
+    vowels = tuple((timing.nucleus_start - first, timing.nucleus_end - first) for timing in timings)
+    analysis = analyse(speech.samples[int(first * SPEECH_RATE) : int(last * SPEECH_RATE)], SPEECH_RATE, vowels)
     return tuple(
         SyllableSound(
             analysis=analysis,

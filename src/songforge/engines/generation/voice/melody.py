@@ -8,6 +8,7 @@ import numpy as np
 from songforge.engines.generation.voice.placement import Placement
 from songforge.engines.generation.voice.world import FRAME_PERIOD_S
 
+SINGABLE_KEYS = (28, 96)  # E1 … C7: notes outside are sung at the nearest end, never as a squeal or rumble
 GLIDE_S = 0.07  # a pitch change takes this long, centred on where the new syllable (or slurred note) begins
 VIBRATO_RATE_HZ = 5.5
 VIBRATO_DEPTH_SEMITONES = 0.3
@@ -30,9 +31,10 @@ def pitch_contour(
             # A new syllable takes its pitch with its first consonant, so the vowel lands on the note already.
             starts.append(placement.onset_start if index == 0 else note.start)
             pitches.append(float(note.pitch))
-    steps = np.asarray(pitches)[np.clip(np.searchsorted(starts, times, side="right") - 1, 0, None)]
+    steps = np.clip(pitches, *SINGABLE_KEYS)[np.clip(np.searchsorted(starts, times, side="right") - 1, 0, None)]
     semitones = _smoothed(steps, GLIDE_S) + _vibrato(phrase, times, rng) + _drift(frame_count, rng)
-    return 440.0 * 2.0 ** ((semitones - 69.0) / 12.0)
+    hertz: np.ndarray = 440.0 * 2.0 ** ((semitones - 69.0) / 12.0)
+    return hertz
 
 
 def _vibrato(phrase: tuple[Placement, ...], times: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -56,13 +56,14 @@ class Placement:
 
 def sung_syllables(notes: tuple[SungNote, ...], duration: float) -> tuple[SungSyllable, ...]:
     """The part's notes as syllables, in time order; notes past `duration` are clipped and overlaps trimmed."""
-    ordered = sorted((note for note in notes if 0.0 <= note.start < duration), key=lambda note: note.start)
+    ordered = sorted((note for note in notes if note.start < duration and note.end > 0.0), key=lambda note: note.start)
     kept: list[SungNote] = []
     for index, note in enumerate(ordered):
+        start = max(0.0, note.start)
         next_start = ordered[index + 1].start if index + 1 < len(ordered) else duration
         end = min(note.end, next_start, duration)
-        if end - note.start >= FRAME_PERIOD_S:
-            kept.append(SungNote(note.start, end, note.pitch, note.syllable, note.word_index, note.velocity, note.slur))
+        if end - start >= FRAME_PERIOD_S:
+            kept.append(SungNote(start, end, note.pitch, note.syllable, note.word_index, note.velocity, note.slur))
     syllables: list[list[SungNote]] = []
     for note in kept:
         if note.slur and syllables:

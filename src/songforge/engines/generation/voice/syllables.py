@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - IPA vowel letters look like Latin ones; they are the point of this module
 """Where each sung syllable's consonant onset, vowel nucleus and consonant coda lie in eSpeak's speech."""
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""The four singers: two timbres per voice gender, each an eSpeak speaker plus a formant shift and breathiness."""
+"""The four singers: two timbres per voice gender. Both timbres of a gender share one eSpeak speaker, so a
+backing voice (the lead's other timbre) reuses the lead's analysed speech; they differ by formant shift, spectral
+tilt and breathiness, applied to the envelope and aperiodicity at singing time."""
 
 from __future__ import annotations
 
@@ -13,17 +15,23 @@ from songforge.engines.generation.voice.espeak import SPEECH_RATE
 @dataclass(frozen=True)
 class Timbre:
     espeak_variant: str  # the eSpeak speaker whose speech is analysed
+    speaking_pitch: float  # eSpeak pitch multiplier: low male speech is raised so the analysis resolves it
     formant_shift: float  # scales the spectral envelope's frequency axis: >1 a smaller vocal tract, brighter
+    tilt_db_per_octave: float  # spectral tilt around 1 kHz: negative darker, positive brighter
     breathiness: float  # 0 … 1: how much of the upper spectrum turns to air
 
 
 _TIMBRES: dict[tuple[VoiceGender, int], Timbre] = {
-    ("m", 0): Timbre(espeak_variant="Male2", formant_shift=1.0, breathiness=0.0),
-    ("m", 1): Timbre(espeak_variant="Male6", formant_shift=0.93, breathiness=0.15),
-    ("f", 0): Timbre(espeak_variant="Female1", formant_shift=1.06, breathiness=0.05),
-    ("f", 1): Timbre(espeak_variant="Linda", formant_shift=1.14, breathiness=0.3),
+    # A clear, forward tenor and a darker, breathier baritone.
+    ("m", 0): Timbre("Male2", 1.5, formant_shift=1.0, tilt_db_per_octave=0.0, breathiness=0.0),
+    ("m", 1): Timbre("Male2", 1.5, formant_shift=0.9, tilt_db_per_octave=-2.0, breathiness=0.2),
+    # A bright pop soprano and a soft, airy alto.
+    ("f", 0): Timbre("Female1", 1.0, formant_shift=1.08, tilt_db_per_octave=1.0, breathiness=0.05),
+    ("f", 1): Timbre("Female1", 1.0, formant_shift=0.97, tilt_db_per_octave=-1.5, breathiness=0.35),
 }
 _BREATH_FROM_HZ = 1000.0  # air sits above the first formants; below it the voice stays clear
+_TILT_PIVOT_HZ = 1000.0
+_TILT_FLOOR_HZ = 100.0  # the tilt stops growing below this, so the lowest bins are not boosted without limit
 
 
 def timbre_of(voice: VoiceGender, index: int) -> Timbre:
@@ -40,7 +48,17 @@ def shift_formants(log_envelope: np.ndarray, factor: float) -> np.ndarray:
     lower = np.floor(source).astype(int)
     upper = np.minimum(lower + 1, bins - 1)
     weight = source - lower
-    return log_envelope[:, lower] * (1.0 - weight) + log_envelope[:, upper] * weight
+    shifted: np.ndarray = log_envelope[:, lower] * (1.0 - weight) + log_envelope[:, upper] * weight
+    return shifted
+
+
+def tilt(log_envelope: np.ndarray, db_per_octave: float) -> np.ndarray:
+    """Tilt the (natural-log power) envelope by `db_per_octave` around 1 kHz."""
+    if db_per_octave == 0.0:
+        return log_envelope
+    frequencies = np.maximum(np.linspace(0.0, SPEECH_RATE / 2, log_envelope.shape[1]), _TILT_FLOOR_HZ)
+    tilted: np.ndarray = log_envelope + db_per_octave / 10.0 * np.log(10.0) * np.log2(frequencies / _TILT_PIVOT_HZ)
+    return tilted
 
 
 def add_breath(aperiodicity: np.ndarray, breathiness: float) -> np.ndarray:

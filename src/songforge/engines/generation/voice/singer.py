@@ -10,7 +10,7 @@ import numpy as np
 from songforge.engines.generation.score import VocalPart
 from songforge.engines.generation.voice.breaths import add_breaths
 from songforge.engines.generation.voice.effects import finish
-from songforge.engines.generation.voice.espeak import SPEECH_RATE
+from songforge.engines.generation.voice.espeak import SPEECH_RATE, Speaker
 from songforge.engines.generation.voice.frames import render_phrase
 from songforge.engines.generation.voice.languages import espeak_language
 from songforge.engines.generation.voice.library import SyllableSound, word_sounds
@@ -40,11 +40,12 @@ def sing(
         progress(1.0, _STAGE)
         return np.zeros((2, length), dtype=np.float32)
     timbre = timbre_of(part.voice, part.timbre)
+    speaker = Speaker(espeak.name, timbre.espeak_variant, timbre.speaking_pitch)
     words = words_of(syllables)
     sounds: list[SyllableSound] = []
     for index, word in enumerate(words):
         texts = tuple(syllable.text for syllable in word)
-        sounds.extend(word_sounds(texts, espeak.name, timbre.espeak_variant, espeak.speaks_syllables_alone))
+        sounds.extend(word_sounds(texts, speaker, espeak.speaks_syllables_alone))
         progress(_SPEAKING_SHARE * (index + 1) / len(words), _STAGE)
     rng = np.random.default_rng([seed, zlib.crc32(f"{part.stem}/{part.voice}/{part.timbre}".encode())])
     sung_phrases = phrases(place(syllables, tuple(sounds)))
@@ -55,6 +56,6 @@ def sing(
         voice[offset:end] += samples[: end - offset]
         progress(_SPEAKING_SHARE + (1.0 - _SPEAKING_SHARE) * 0.9 * (index + 1) / len(sung_phrases), _STAGE)
     add_breaths(voice, sung_phrases, SPEECH_RATE, rng)
-    stem = finish(voice, SPEECH_RATE, part, sample_rate, length)
+    stem = finish(voice, SPEECH_RATE, part, sample_rate, length, rng)
     progress(1.0, _STAGE)
     return stem
