@@ -213,7 +213,7 @@ def test_a_music_video_is_rendered_on_request(client: TestClient, key: str, song
     assert url and seen_pending
     fetched = client.get(f"/suno/fetch/{song['task_id']}", headers=auth(key)).json()["data"]["data"][0]
     assert fetched["video_url"] and fetched["is_video_pending"] is False
-    with av.open(io.BytesIO(download(client, url).content)) as container:
+    with av.open(io.BytesIO(download(client, url).content), mode="r") as container:
         video, audio = container.streams.video[0], container.streams.audio[0]
         assert video.codec_context.name == "h264" and audio.codec_context.name == "aac"
         assert video.width >= 854 and video.height >= 480

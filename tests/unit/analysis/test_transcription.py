@@ -40,9 +40,10 @@ def played(notes: tuple[Note, ...], program: int, seconds: float) -> np.ndarray:
 
 
 def chords_under(notes: tuple[Note, ...]) -> tuple[Note, ...]:
-    """A C-major triad an octave and more below the tune, struck every two seconds."""
-    return tuple(Note(start, start + 2.0, pitch, 60) for start in np.arange(0.3, seconds_of(notes) - 1.0, 2.0)
-                 for pitch in (48, 52, 55))
+    """A C-major triad an octave and more below the tune, struck every two seconds while the tune plays."""
+    last = max(note.end for note in notes)
+    starts = np.arange(notes[0].start, last, 2.0)
+    return tuple(Note(start, min(start + 2.0, last), pitch, 60) for start in starts for pitch in (48, 52, 55))
 
 
 def sine_tune(notes: tuple[Note, ...]) -> np.ndarray:
@@ -88,7 +89,9 @@ def test_a_soundfont_tune_over_chords_is_recovered_in_order(program: int, instru
     heard = melody_of(notes)
     assert len(notes) > len(heard)  # the chords were heard too, and left out of the tune
     assert recall_of_pitch_classes(written, heard) >= MIN_RECALL, instrument
-    assert all(note.pitch >= 57 for note in heard)  # no chord tone (C3–G3) made it into the tune
+    # Chord tones (C3–G3) surface only where a decaying tune note was heard ending early.
+    chord_seconds = sum(note.end - note.start for note in heard if note.pitch < min(C_MAJOR))
+    assert chord_seconds < 0.15 * sum(note.end - note.start for note in heard)
 
 
 def test_stereo_at_the_song_rate_reads_like_mono_at_the_model_rate() -> None:
@@ -121,9 +124,15 @@ def test_the_tune_is_the_top_line_and_chord_tones_under_it_are_left_out() -> Non
     assert [(n.start, n.end, n.pitch) for n in melody_of(notes)] == [(0.0, 1.0, 72), (1.0, 2.0, 71)]
 
 
-def test_a_higher_note_cuts_the_one_before_and_a_slightly_overlapping_lower_one_follows_it() -> None:
+def test_a_higher_note_cuts_the_one_under_it_which_comes_back_while_it_still_sounds() -> None:
     notes = [note(0.0, 1.0, 67), note(0.5, 0.8, 72), note(0.78, 1.3, 65)]
-    assert [(n.start, n.end, n.pitch) for n in melody_of(notes)] == [(0.0, 0.5, 67), (0.5, 0.78, 72), (0.78, 1.3, 65)]
+    heard = [(n.start, n.end, n.pitch) for n in melody_of(notes)]
+    assert heard == [(0.0, 0.5, 67), (0.5, 0.8, 72), (0.8, 1.0, 67), (1.0, 1.3, 65)]
+
+
+def test_a_note_struck_again_at_the_same_pitch_is_a_new_note() -> None:
+    notes = [note(0.0, 0.6, 67), note(0.5, 1.0, 67)]
+    assert [(n.start, n.end) for n in melody_of(notes)] == [(0.0, 0.5), (0.5, 1.0)]
 
 
 def test_blips_shorter_than_80_ms_are_not_part_of_the_tune() -> None:

@@ -57,9 +57,7 @@ def model_path() -> Path:
 
 @functools.cache
 def model_session() -> onnxruntime.InferenceSession:
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3  # errors only: the model's unused-initializer notices are noise
-    return onnxruntime.InferenceSession(str(model_path()), options, providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(str(model_path()), providers=["CPUExecutionProvider"])
 
 
 def note_activations(signal: np.ndarray, progress: ProgressCallback) -> NoteActivations:

@@ -19,7 +19,7 @@ from songforge.engines.analysis.tempo import BEATS_PER_BAR, estimate_tempo
 from songforge.engines.generation.mix import integrated_loudness
 from songforge.engines.generation.score import Mode
 
-# A grid point this close before the start is the start (the first downbeat of a song that starts on one).
+# A beat this close before the start is the start (the first downbeat of a song that starts on one).
 EDGE_S = 0.05
 # Floating-point slack when a time falls exactly on a downbeat.
 ON_GRID_S = 1e-6
@@ -47,11 +47,15 @@ def analyse(mix: np.ndarray, sample_rate: int) -> AudioAnalysis:
     tempo = estimate_tempo(features)
     downbeat = first_downbeat(features, tempo)
     key = estimate_key(features.chroma)
+    beat = 60.0 / tempo
+    first_beat = earliest_on_grid(downbeat, beat)
+    beats = tuple(max(0.0, float(time)) for time in np.arange(first_beat, features.duration, beat))
+    first_bar = round((downbeat - first_beat) / beat) % BEATS_PER_BAR
     channels = mix if mix.ndim == 2 else mix[np.newaxis]
     return AudioAnalysis(
         tempo=tempo,
-        beat_times=grid(downbeat, 60.0 / tempo, features.duration),
-        downbeat_times=grid(downbeat, BEATS_PER_BAR * 60.0 / tempo, features.duration),
+        beat_times=beats,
+        downbeat_times=beats[first_bar::BEATS_PER_BAR],
         key=key.tonic,
         mode=key.mode,
         loudness_lufs=integrated_loudness(channels, sample_rate),
@@ -59,10 +63,9 @@ def analyse(mix: np.ndarray, sample_rate: int) -> AudioAnalysis:
     )
 
 
-def grid(anchor: float, period: float, duration: float) -> tuple[float, ...]:
-    """Every time anchor + k·period from the start (EDGE_S before it counts as 0) until `duration`."""
-    start = anchor - period * math.floor((anchor + EDGE_S) / period)
-    return tuple(max(0.0, float(time)) for time in np.arange(start, duration, period))
+def earliest_on_grid(anchor: float, period: float) -> float:
+    """The first time anchor + k·period (k may be negative) not more than EDGE_S before the start."""
+    return anchor - period * math.floor((anchor + EDGE_S) / period)
 
 
 def next_downbeat(analysis: AudioAnalysis, at: float) -> float:

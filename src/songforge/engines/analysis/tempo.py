@@ -5,7 +5,9 @@ harmonics) sharpens it to a small fraction of a BPM. Then the octave: the tempo,
 how well their 4-beat bars line the chord changes up (chords change on bar lines: at the right tempo the
 changes fall on one phase of the bar and not also half a bar later) less their distance in octaves from the
 middle of 70–180 BPM, where most music is counted. Harmony decides the clear cases (a ballad in half time,
-drum and bass counted at half speed); the prior decides the rest.
+drum and bass counted at half speed); the prior decides the rest. Tuned on 160 songs of 30 styles from the
+song engine; songs whose feel contradicts their written tempo (trap written at 140 in half time) can still read
+at half or double.
 """
 
 from __future__ import annotations
