@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     price_upload: float = 0.0
     price_wav: float = 0.0
     price_mp4: float = 0.0
+    price_midi: float = 0.0
     admin_initial_credits: float = 1000.0
 
     # Limits (Part A §15); a key may override the first two.

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import soundfile
 from fastapi.testclient import TestClient
-from songforge.engines.analysis import analyse
 
 from songforge.api.app import create_app
+from songforge.engines.analysis import analyse
 from tests.api.helpers import assert_submitted, assert_task_error, download, poll_task
 from tests.conftest import auth, key_maker, test_settings, upload_wav, wav_url_when_ready, write_wav
 
@@ -313,3 +313,32 @@ def voice_print(client: TestClient, key: str, clip: dict[str, Any]) -> np.ndarra
     loud = librosa.feature.rms(y=mono)[0] > 0.02
     frames = min(mfcc.shape[1], loud.size)
     return np.asarray(mfcc[1:, :frames][:, loud[:frames]].mean(axis=1))
+
+
+def test_an_uploads_timing_has_no_words_and_its_midi_is_transcribed(
+    client: TestClient, key: str, tmp_path: Path
+) -> None:
+    """An upload's words are unknown: its timing says so (with its real loudness curve). Its notes are
+    transcribed on the first MIDI ask, which answers "running" until they are."""
+    rate = 44100
+    tune = [60, 62, 64, 65, 67, 65, 64, 62, 60]
+    note_s = 0.4
+    t = np.arange(int(note_s * rate)) / rate
+    envelope = np.minimum(1.0, np.minimum(t / 0.01, (note_s - t) / 0.05))
+    melody = np.concatenate([0.4 * np.sin(2 * np.pi * 440.0 * 2 ** ((p - 69) / 12) * t) * envelope for p in tune])
+    path = tmp_path / "tune.wav"
+    soundfile.write(path, np.stack([melody, melody], axis=1).astype(np.float32), rate)
+    upload = upload_wav(client, key, path)["data"][0]
+    timing = client.get(f"/suno/act/timing/{upload['id']}", headers=auth(key)).json()
+    assert timing["aligned_words"] == [] and max(timing["waveform_data"]) > 0.1
+    first = client.get(f"/suno/act/midi/{upload['id']}", headers=auth(key)).json()
+    assert first == {"state": "running"}
+    deadline = time.monotonic() + 300.0
+    midi = first
+    while midi["state"] != "complete" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        midi = client.get(f"/suno/act/midi/{upload['id']}", headers=auth(key)).json()
+    assert midi["state"] == "complete"
+    notes = [note for instrument in midi["instruments"] for note in instrument["notes"]]
+    heard = [note["pitch"] % 12 for note in sorted(notes, key=lambda note: note["start"])]
+    assert in_order_match([pitch % 12 for pitch in tune], heard) >= 0.7

@@ -97,8 +97,21 @@ class VideoParams:
     clip_id: str
 
 
+@dataclass(frozen=True)
+class MidiParams:
+    clip_id: str  # a clip songforge did not generate: its notes are transcribed
+
+
 JobParams = (
-    LyricsParams | UploadParams | WavParams | StemParams | SongParams | DerivedSongParams | ConcatParams | VideoParams
+    LyricsParams
+    | UploadParams
+    | WavParams
+    | StemParams
+    | SongParams
+    | DerivedSongParams
+    | ConcatParams
+    | VideoParams
+    | MidiParams
 )
 
 
@@ -128,6 +141,7 @@ INFILL = JobKind("infill", "MUSIC", "price_music", Queue.CPU, DerivedSongParams,
 COVER = JobKind("cover", "MUSIC", "price_music", Queue.CPU, DerivedSongParams, "cover")
 CONCAT = JobKind("concat", "MUSIC", "price_concat", Queue.CPU, ConcatParams, "concat")
 MP4 = JobKind("mp4", "MUSIC", "price_mp4", Queue.CPU, VideoParams, "mp4", shows_on_source=True)
+MIDI = JobKind("midi", "MUSIC", "price_midi", Queue.CPU, MidiParams, "midi")
 LYRICS = JobKind("lyrics", "LYRICS", "price_lyrics", Queue.CPU, LyricsParams, "lyrics")
 UPLOAD = JobKind("upload", "MUSIC", "price_upload", Queue.CPU, UploadParams, "upload")
 WAV = JobKind("wav", "MUSIC", "price_wav", Queue.CPU, WavParams, "wav")
@@ -136,7 +150,20 @@ GEN_STEM_TWELVE = JobKind("gen_stem_twelve", "MUSIC", "price_stem_twelve", Queue
 
 JOB_KINDS: dict[str, JobKind] = {
     kind.name: kind
-    for kind in (GENERATE, EXTEND, INFILL, COVER, CONCAT, MP4, LYRICS, UPLOAD, WAV, GEN_STEM_TWO, GEN_STEM_TWELVE)
+    for kind in (
+        GENERATE,
+        EXTEND,
+        INFILL,
+        COVER,
+        CONCAT,
+        MP4,
+        MIDI,
+        LYRICS,
+        UPLOAD,
+        WAV,
+        GEN_STEM_TWO,
+        GEN_STEM_TWELVE,
+    )
 }
 
 

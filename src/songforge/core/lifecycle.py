@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from songforge.core.accounts import Caller
@@ -19,7 +19,7 @@ from songforge.core.errors import QuotaExceeded
 from songforge.core.jobs import SHOWN_ON_SOURCE, JobKind, JobParams, params_as_stored
 from songforge.core.queries import render_task_object
 from songforge.core.status import ACTIVE_TASK_STATUSES, CLIP_STATUS_WHILE, ClipStatus, TaskStatus
-from songforge.core.urls import UrlSigner
+from songforge.core.urls import ASSET_ROLE, UrlSigner
 from songforge.core.wire import with_base_url
 from songforge.db.models import Account, Clip, ClipAsset, LedgerEntry, Task, WebhookDelivery, WireEpoch
 
@@ -46,11 +46,12 @@ class AttachedFile:
     """A file rendered later for an existing clip (its WAV, its video), set on that clip's row."""
 
     clip_id: str
-    role: str  # a column of ATTACHABLE_ROLES
+    role: str  # a column of ATTACHABLE_ROLES, or ASSET_ROLE (then `asset` names it, e.g. MIDI notes)
     blob_name: str
+    asset: str = ""
 
     def __post_init__(self) -> None:
-        if self.role not in ATTACHABLE_ROLES:
+        if self.role not in ATTACHABLE_ROLES and not (self.role == ASSET_ROLE and self.asset):
             raise ValueError(f"{self.role!r} is not a file that can be attached to a finished clip")
 
 
@@ -251,6 +252,9 @@ def complete_task(
             session.add(ClipAsset(clip_id=output.clip_id, name=asset.name, blob_key=asset.blob_name))
     account_id = session.execute(select(Task.account_id).where(Task.id == task_id)).scalar_one()
     for attached in attachments:
+        if attached.role == ASSET_ROLE:
+            _attach_asset(session, account_id, attached)
+            continue
         session.execute(
             update(Clip)
             .where(Clip.id == attached.clip_id, Clip.account_id == account_id)
@@ -316,6 +320,15 @@ def _swap_status(
     result = session.execute(update(Task).where(condition).values(updated_at=now(), **values))
     session.expire_all()
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _attach_asset(session: Session, account_id: str, attached: AttachedFile) -> None:
+    """Keep (or replace) an asset of a clip of the account, e.g. the notes transcribed from an upload."""
+    owner = session.execute(select(Clip.account_id).where(Clip.id == attached.clip_id)).scalar_one_or_none()
+    if owner != account_id:
+        return
+    session.execute(delete(ClipAsset).where(ClipAsset.clip_id == attached.clip_id, ClipAsset.name == attached.asset))
+    session.add(ClipAsset(clip_id=attached.clip_id, name=attached.asset, blob_key=attached.blob_name))
 
 
 def refresh_clip_task(session: Session, clip_id: str, signer: UrlSigner) -> None:

@@ -1,7 +1,8 @@
 """The files a song songforge generated keeps beside its audio: exact stems, MIDI, word timing and plan.
 
 Workers record them with the clip (`ClipOutput.assets`); gen_stem hands out the exact stems instead of
-separating the mix, and the timing and MIDI act routes answer from them.
+separating the mix, and the timing and MIDI act routes answer from them. Uploads keep a timing asset (no words,
+their loudness curve); any other clip's MIDI is transcribed on first ask and attached as an asset.
 """
 
 from typing import Any
@@ -9,11 +10,13 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
+from songforge.core import jobs
 from songforge.core.accounts import Caller
 from songforge.core.clip_files import MIDI_NOTES_ASSET, TIMING_ASSET
 from songforge.core.errors import InvalidInput
+from songforge.core.jobs import MidiParams
 from songforge.core.services import Services
-from songforge.core.submission import find_visible_clip
+from songforge.core.submission import find_visible_clip, submit_task
 from songforge.db.models import Clip, ClipAsset
 
 
@@ -34,28 +37,39 @@ def word_timing_of(services: Services, caller: Caller, clip_id: str) -> dict[str
 
 
 def midi_of(services: Services, caller: Caller, clip_id: str) -> dict[str, Any]:
-    """`{"state": "complete", "instruments": [...]}` (B §15.5), or `{"state": "running"}` while the clip renders."""
-    return _json_asset(services, caller, clip_id, MIDI_NOTES_ASSET, "MIDI", running={"state": "running"})
+    """`{"state": "complete", "instruments": [...]}` (B §15.5): a generated song's own notes, or notes transcribed
+    from any other clip (the first ask queues the transcription); `{"state": "running"}` until they exist."""
+    clip = find_visible_clip(services, caller, clip_id, "clip_id", None)
+    blob = song_assets_of(services, clip.id, caller.account_id).get(MIDI_NOTES_ASSET)
+    if blob is not None:
+        return _read_json(services, blob)
+    if clip.is_complete:
+        submit_task(
+            services,
+            caller,
+            jobs.MIDI,
+            MidiParams(clip_id=clip.id),
+            request_body={"clip_id": clip.id},
+            notify_hook="",
+            clips=[],
+            source_clip_id=clip.id,
+            reuse_unfinished=True,
+        )
+    return {"state": "running"}
 
 
-def _json_asset(
-    services: Services,
-    caller: Caller,
-    clip_id: str,
-    asset: str,
-    what: str,
-    *,
-    running: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+def _json_asset(services: Services, caller: Caller, clip_id: str, asset: str, what: str) -> dict[str, Any]:
     clip = find_visible_clip(services, caller, clip_id, "clip_id", None)
     blob = song_assets_of(services, clip.id, caller.account_id).get(asset)
     if blob is None:
-        if running is not None and not clip.is_complete and clip.data.get("metadata", {}).get("type") == "gen":
-            return running
         raise InvalidInput(
-            f"clip {clip.id} has no {what}: it is known for songs songforge generated, and this clip "
-            f"{'is still being made' if not clip.is_complete else 'was not generated here'}."
+            f"clip {clip.id} has no {what}: it is known for songs songforge generated and for uploads, and this "
+            f"clip {'is still being made' if not clip.is_complete else 'is neither'}."
         )
+    return _read_json(services, blob)
+
+
+def _read_json(services: Services, blob: str) -> dict[str, Any]:
     with services.blobs.local_path(blob).open("rb") as file:
         loaded: dict[str, Any] = orjson.loads(file.read())
     return loaded

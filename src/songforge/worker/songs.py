@@ -4,27 +4,16 @@ and plan kept as assets, and its clip fields filled in."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import orjson
 
-from songforge.core.clip_files import (
-    MIDI_ASSET,
-    MIDI_NOTES_ASSET,
-    PLAN_ASSET,
-    TIMING_ASSET,
-    StoredAsset,
-    stem_asset,
-)
+from songforge.core.clip_files import MIDI_ASSET, MIDI_NOTES_ASSET, PLAN_ASSET, TIMING_ASSET
 from songforge.core.lifecycle import ClipOutput
-from songforge.core.urls import asset_blob_name
-from songforge.engines.audio import encode_flac
 from songforge.engines.generation.errors import GenerationError
 from songforge.engines.generation.export import midi_notes_as_dict, plan_as_dict, plan_to_midi
 from songforge.engines.generation.score import BACKING_VOCALS, VOCALS, Song, SongRequest, VoiceGender
@@ -36,6 +25,7 @@ from songforge.engines.generation.song import (
     timing_as_dict,
 )
 from songforge.engines.progress import ProgressCallback
+from songforge.worker.assets import store_documents, store_stems
 from songforge.worker.context import JobContext, JobFailed
 from songforge.worker.publish import cores, publish_clip_audio
 
@@ -139,29 +129,3 @@ def song_documents(song: Song) -> dict[str, bytes]:
         TIMING_ASSET: orjson.dumps(timing_as_dict(song.plan, sung, song.sample_rate)),
         PLAN_ASSET: orjson.dumps(plan_as_dict(song.plan)),
     }
-
-
-def store_stems(
-    context: JobContext, clip_id: str, stems: Mapping[str, np.ndarray], sample_rate: int
-) -> tuple[StoredAsset, ...]:
-    """The exact stems as 24-bit FLAC assets of the clip."""
-    stored: list[StoredAsset] = []
-    for stem, audio in stems.items():
-        name = stem_asset(stem)
-        blob = asset_blob_name(clip_id, name)
-        path = context.workdir / f"{clip_id}-stem-{len(stored)}.flac"
-        encode_flac(audio, sample_rate, path)
-        context.services.blobs.put_file(blob, path)
-        with contextlib.suppress(FileNotFoundError):  # a hard link, or a copy the store made
-            path.unlink()
-        stored.append(StoredAsset(name, blob))
-    return tuple(stored)
-
-
-def store_documents(context: JobContext, clip_id: str, documents: Mapping[str, bytes]) -> tuple[StoredAsset, ...]:
-    stored: list[StoredAsset] = []
-    for name, content in documents.items():
-        blob = asset_blob_name(clip_id, name)
-        context.services.blobs.put_bytes(blob, content)
-        stored.append(StoredAsset(name, blob))
-    return tuple(stored)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from songforge.core.styles import read_style
+from songforge.engines.audio import waveform_data
 from songforge.engines.generation.composer import compose
 from songforge.engines.generation.form import read_lyric_form
 from songforge.engines.generation.lyrics import Lyrics, write_lyrics
@@ -147,12 +148,3 @@ def timing_as_dict_of_words(words: list[dict[str, Any]], vocals: np.ndarray, sam
         "hoot_cer": 0.0,
         "is_streamed": False,
     }
-
-
-def waveform_data(audio: np.ndarray, sample_rate: int) -> list[float]:
-    """The audio's peak level at ten points a second (the timing route's `waveform_data`)."""
-    hop = max(1, sample_rate // 10)
-    mono = np.abs(audio).max(axis=0) if audio.size else np.zeros(0, dtype=np.float32)
-    frames = len(mono) // hop
-    peaks = mono[: frames * hop].reshape(frames, hop).max(axis=1) if frames else np.zeros(0)
-    return [round(float(value), 5) for value in peaks]

@@ -17,10 +17,10 @@ from songforge.core.lifecycle import ClipOutput
 from songforge.engines.audio import DecodedAudio, resample
 from songforge.engines.generation.joining import Span, join_audio, join_notes, join_words, spans_of
 from songforge.engines.generation.song import SONG_STEMS, timing_as_dict_of_words
+from songforge.worker.assets import store_documents, store_stems
 from songforge.worker.context import JobContext, JobFailed, JobResult
 from songforge.worker.inputs import read_clip_data, read_clip_master, read_song_document, read_stem, stem_blobs_of
 from songforge.worker.publish import publish_clip_audio
-from songforge.worker.songs import store_documents, store_stems
 
 EXTENDING_TASKS = ("extend", "upload_extend")
 # An extend chain longer than this is refused (and guards against a history that loops).

@@ -11,7 +11,7 @@ from songforge.core.jobs import DerivedSongParams
 from songforge.engines.generation.score import MusicalAnchor, SongRequest
 from songforge.engines.generation.sources import SourceSong, lead_pitches
 from songforge.worker.context import JobContext, JobFailed, JobResult
-from songforge.worker.inputs import read_clip_data, read_clip_master, read_song_document
+from songforge.worker.inputs import read_clip_data, read_clip_master, read_song_document, separation_options
 from songforge.worker.songs import SongClip, make_song_clips, voice_of
 
 # A line of the vocalise sung when neither the request nor the source has words.
@@ -65,18 +65,12 @@ def _transcribed(context: JobContext, clip_id: str) -> tuple[SourceSong, tuple[i
     """An upload's key and sung melody: its vocals separated (Two stems), then transcribed."""
     from songforge.core.stem_sets import StemSet
     from songforge.engines.analysis import analyse, melody_of, transcribe
-    from songforge.engines.separation import SeparationOptions, separate
+    from songforge.engines.separation import separate
 
     audio = read_clip_master(context, clip_id, "cover")
     found = analyse(audio.samples, audio.sample_rate)
-    settings = context.services.settings
-    options = SeparationOptions(
-        model_dir=str(settings.resolved_model_dir),
-        allow_download=settings.allow_model_download,
-        prefer_demucs=settings.prefer_demucs,
-    )
     try:
-        vocals = separate(audio.samples, audio.sample_rate, StemSet.TWO, options=options)[0].audio
+        vocals = separate(audio.samples, audio.sample_rate, StemSet.TWO, options=separation_options(context))[0].audio
     except ValueError as error:
         raise JobFailed(f"the source audio could not be separated: {error}", error_type="invalid_audio") from error
     melody = tuple(note.pitch for note in melody_of(transcribe(vocals, audio.sample_rate)))

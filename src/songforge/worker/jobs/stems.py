@@ -7,9 +7,9 @@ parallel with the separation: when the last block is out, the files are all but 
 from songforge.core.jobs import StemParams
 from songforge.core.lifecycle import ClipOutput
 from songforge.core.stem_sets import StemSet
-from songforge.engines.separation import SeparationOptions, separate_stream
+from songforge.engines.separation import separate_stream
 from songforge.worker.context import JobContext, JobFailed, JobResult
-from songforge.worker.inputs import ExactStems, exact_stems_of, read_clip_master
+from songforge.worker.inputs import ExactStems, exact_stems_of, read_clip_master, separation_options
 from songforge.worker.publish import ClipPublisher, ClipToPublish, blocks_of_stems
 
 # Shares of the task's progress: decoding the master, then separating and publishing side by side
@@ -42,18 +42,13 @@ class _StemProgress:
 
 
 def run(context: JobContext, params: StemParams) -> JobResult:
-    settings = context.services.settings
     stem_set = StemSet(params.stem_set)
     exact = exact_stems_of(context, params.source_clip_id, stem_set)
     if exact is not None:
         return _publish_exact_stems(context, exact)
     audio = read_clip_master(context, params.source_clip_id, "separate")
     context.progress(DECODE_SHARE, "decoded")
-    options = SeparationOptions(
-        model_dir=str(settings.resolved_model_dir),
-        allow_download=settings.allow_model_download,
-        prefer_demucs=settings.prefer_demucs,
-    )
+    options = separation_options(context)
     clips = [
         ClipToPublish(clip_id=clip_id, title=data["title"], stem=stem_name)
         for clip_id, data, stem_name in zip(

@@ -2,10 +2,14 @@
 
 from pathlib import Path
 
+import orjson
+
+from songforge.core.clip_files import TIMING_ASSET
 from songforge.core.jobs import UploadParams
 from songforge.core.lifecycle import ClipOutput
-from songforge.engines.audio import AudioDecodeError, decode_file
+from songforge.engines.audio import AudioDecodeError, decode_file, waveform_data
 from songforge.net import FetchFailed, UrlRefused, download_to_file
+from songforge.worker.assets import store_documents
 from songforge.worker.context import JobContext, JobFailed, JobResult
 from songforge.worker.publish import publish_clip_audio
 
@@ -49,6 +53,11 @@ def run(context: JobContext, params: UploadParams) -> JobResult:
     )
     data["title"] = title
     data["metadata"]["duration"] = files.duration
+    # No words are known for an upload: its timing says so, with its real loudness curve.
+    timing = {"aligned_words": [], "waveform_data": waveform_data(audio.samples, audio.sample_rate)}
+    assets = store_documents(
+        context, clip_id, {TIMING_ASSET: orjson.dumps({**timing, "hoot_cer": 0.0, "is_streamed": False})}
+    )
     if params.source == "file":
         context.services.blobs.delete(params.staged_blob)
-    return JobResult(clips=[ClipOutput(clip_id, data, files)])
+    return JobResult(clips=[ClipOutput(clip_id, data, files, assets)])
