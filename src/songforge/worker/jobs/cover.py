@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from songforge.core.clip_files import PLAN_ASSET
 from songforge.core.jobs import DerivedSongParams
+from songforge.core.stem_sets import StemSet
+from songforge.engines.analysis import analyse, melody_of, transcribe
 from songforge.engines.generation.score import MusicalAnchor, SongRequest
 from songforge.engines.generation.sources import SourceSong, lead_pitches
+from songforge.engines.separation import separate
 from songforge.worker.context import JobContext, JobFailed, JobResult
 from songforge.worker.inputs import read_clip_data, read_clip_master, read_song_document, separation_options
 from songforge.worker.songs import SongClip, make_song_clips, voice_of
@@ -63,10 +66,6 @@ def vocalise(syllables: int) -> str:
 
 def _transcribed(context: JobContext, clip_id: str) -> tuple[SourceSong, tuple[int, ...]]:
     """An upload's key and sung melody: its vocals separated (Two stems), then transcribed."""
-    from songforge.core.stem_sets import StemSet
-    from songforge.engines.analysis import analyse, melody_of, transcribe
-    from songforge.engines.separation import separate
-
     audio = read_clip_master(context, clip_id, "cover")
     found = analyse(audio.samples, audio.sample_rate)
     try:

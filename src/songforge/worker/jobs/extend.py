@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from songforge.core.clip_files import PLAN_ASSET
 from songforge.core.jobs import DerivedSongParams
+from songforge.engines.analysis import analyse
 from songforge.engines.generation.score import SongRequest
 from songforge.engines.generation.sources import SourceSong
 from songforge.worker.context import JobContext, JobFailed, JobResult
@@ -69,8 +70,6 @@ def source_song(context: JobContext, clip_id: str) -> SourceSong:
     plan = read_song_document(context, clip_id, PLAN_ASSET)
     if plan is not None:
         return SourceSong.from_plan(plan)
-    from songforge.engines.analysis import analyse
-
     audio = read_clip_master(context, clip_id, "continue")
     found = analyse(audio.samples, audio.sample_rate)
     return SourceSong(
