@@ -129,7 +129,12 @@ def exact_vocals(client: httpx.Client, task_id: str, clip_id: str) -> tuple[np.n
     body = {"task": "gen_stem", "task_id": task_id, "continue_clip_id": clip_id, "stem_task": "twelve"}
     done = submit(client, body)
     vocals = next(clip for clip in done["task"]["data"] if clip["metadata"]["stem_type_group_name"] == "Vocals")
-    return download_audio(client, vocals["audio_url"])
+    # The lossless WAV of the stem (GET /suno/act/wav): an MP3 decoder's start offset would blur the onsets.
+    while True:
+        url = client.get(f"/suno/act/wav/{vocals['id']}").json()["data"]["wav_file_url"]
+        if url:
+            return download_audio(client, url)
+        time.sleep(POLL_S)
 
 
 def pitch_error(vocals: np.ndarray, sample_rate: int, notes: list[dict[str, Any]]) -> dict[str, float]:

@@ -6,6 +6,7 @@ master. Each stage lives in its own module; this one only strings them together 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from songforge.engines.generation.score import (
     SongRequest,
     Style,
 )
-from songforge.engines.generation.voice import sing
+from songforge.engines.generation.voice import sing_part
 from songforge.engines.progress import ProgressCallback, no_progress
 
 SAMPLE_RATE = 44100
@@ -106,7 +107,7 @@ def generate_song(
         def voice_progress(fraction: float, stage: str, base: float = base) -> None:
             progress(base + share * fraction, stage or "singing")
 
-        sung = sing(
+        sung = sing_part(
             part,
             language=plan.language,
             duration=plan.duration,
@@ -114,7 +115,9 @@ def generate_song(
             seed=request.seed,
             progress=voice_progress,
         )
-        stems[part.stem] = stems[part.stem] + sung if part.stem in stems else sung
+        stems[part.stem] = stems[part.stem] + sung.audio if part.stem in stems else sung.audio
+        if part.stem == VOCALS:
+            plan = words_heard_at(plan, sung.word_onsets)
     progress(start + _VOICES_SHARE, "mastering")
     mastered = master(stems, sample_rate, target_lufs=options.target_lufs, in_place=True)
     samples = mastered.mix.shape[1]
@@ -122,6 +125,16 @@ def generate_song(
     all_stems = {name: mastered.stems.get(name, silence) for name in SONG_STEMS}
     progress(1.0, "mastered")
     return Song(sample_rate=sample_rate, mix=mastered.mix, stems=all_stems, plan=plan)
+
+
+def words_heard_at(plan: Plan, onsets: dict[int, float]) -> Plan:
+    """The plan with each word starting when it is first heard (its onset consonants come before its first
+    note), which is what the timing route reports and what an onset detector finds in the vocal."""
+    words = tuple(
+        dataclasses.replace(word, start=round(onsets[index], 3)) if index in onsets else word
+        for index, word in enumerate(plan.words)
+    )
+    return dataclasses.replace(plan, words=words)
 
 
 def timing_as_dict(plan: Plan, vocals: np.ndarray, sample_rate: int) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,6 +23,15 @@ _STAGE = "vocals"
 _SPEAKING_SHARE = 0.5  # of the progress bar: speaking and analysing words; the rest is singing them
 
 
+@dataclass(frozen=True)
+class SungPart:
+    """A part as sung: the stem, and when each word (by `SungNote.word_index`) is first heard — its onset
+    consonants start before the note, so a word is heard a little before its first note."""
+
+    audio: np.ndarray
+    word_onsets: dict[int, float]
+
+
 def sing(
     part: VocalPart,
     *,
@@ -33,12 +43,27 @@ def sing(
 ) -> np.ndarray:
     """The part sung, as a float32 (2, round(duration · sample_rate)) stem. Raises UnsupportedLanguage when no
     voice can read the language (languages without their own voice get the closest one)."""
+    return sing_part(
+        part, language=language, duration=duration, sample_rate=sample_rate, seed=seed, progress=progress
+    ).audio
+
+
+def sing_part(
+    part: VocalPart,
+    *,
+    language: str,
+    duration: float,
+    sample_rate: int,
+    seed: int,
+    progress: ProgressCallback = no_progress,
+) -> SungPart:
+    """`sing`, also saying when each word is first heard."""
     length = max(0, round(duration * sample_rate))
     espeak = espeak_language(language)
     syllables = sung_syllables(part.notes, duration)
     if not syllables:
         progress(1.0, _STAGE)
-        return np.zeros((2, length), dtype=np.float32)
+        return SungPart(np.zeros((2, length), dtype=np.float32), {})
     timbre = timbre_of(part.voice, part.timbre)
     speaker = Speaker(espeak.name, timbre.espeak_variant, timbre.speaking_pitch)
     words = words_of(syllables)
@@ -48,7 +73,11 @@ def sing(
         sounds.extend(word_sounds(texts, speaker, espeak.speaks_syllables_alone))
         progress(_SPEAKING_SHARE * (index + 1) / len(words), _STAGE)
     rng = np.random.default_rng([seed, zlib.crc32(f"{part.stem}/{part.voice}/{part.timbre}".encode())])
-    sung_phrases = phrases(place(syllables, tuple(sounds)))
+    placements = place(syllables, tuple(sounds))
+    word_onsets: dict[int, float] = {}
+    for placement in placements:
+        word_onsets.setdefault(placement.syllable.word_index, placement.onset_start)
+    sung_phrases = phrases(placements)
     voice = np.zeros(math.ceil(duration * SPEECH_RATE) + 1)
     for index, phrase in enumerate(sung_phrases):
         offset, samples = render_phrase(phrase, timbre, rng)
@@ -58,4 +87,4 @@ def sing(
     add_breaths(voice, sung_phrases, SPEECH_RATE, rng)
     stem = finish(voice, SPEECH_RATE, part, sample_rate, length, rng)
     progress(1.0, _STAGE)
-    return stem
+    return SungPart(stem, word_onsets)
