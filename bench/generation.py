@@ -271,8 +271,11 @@ def main() -> dict[str, Any]:
             with httpx.Client(base_url=server.base_url, headers=headers, timeout=120) as client:
                 warm = submit(client, {"tags": "ambient", "make_instrumental": True, "duration": 8})
                 report["warmup_seconds"] = warm["seconds"]
-                vocal = submit(client, {"prompt": BENCH_LYRICS, "tags": "indie pop", "title": "Paper Boat"})
-                instrumental = submit(client, {"tags": "deep house", "make_instrumental": True, "duration": 120})
+                # Fixed seeds: runs compare the same songs.
+                song = {"prompt": BENCH_LYRICS, "tags": "indie pop", "title": "Paper Boat", "seed": 1001}
+                vocal = submit(client, song)
+                beat = {"tags": "deep house", "make_instrumental": True, "duration": 120, "seed": 1002}
+                instrumental = submit(client, beat)
                 cases = {"vocals": vocal, "instrumental": instrumental}
                 for name, done in cases.items():
                     durations = [float(clip["metadata"]["duration"]) for clip in done["task"]["data"]]
