@@ -15,8 +15,9 @@ from songforge.core.accounts import Caller
 from songforge.core.clip_files import MIDI_NOTES_ASSET, TIMING_ASSET
 from songforge.core.errors import InvalidInput
 from songforge.core.jobs import MidiParams
+from songforge.core.renders import queue_render
 from songforge.core.services import Services
-from songforge.core.submission import find_visible_clip, submit_task
+from songforge.core.submission import find_visible_clip
 from songforge.db.models import Clip, ClipAsset
 
 
@@ -44,17 +45,7 @@ def midi_of(services: Services, caller: Caller, clip_id: str) -> dict[str, Any]:
     if blob is not None:
         return _read_json(services, blob)
     if clip.is_complete:
-        submit_task(
-            services,
-            caller,
-            jobs.MIDI,
-            MidiParams(clip_id=clip.id),
-            request_body={"clip_id": clip.id},
-            notify_hook="",
-            clips=[],
-            source_clip_id=clip.id,
-            reuse_unfinished=True,
-        )
+        queue_render(services, caller, clip, jobs.MIDI, MidiParams(clip_id=clip.id))
     return {"state": "running"}
 
 

@@ -13,25 +13,14 @@ from typing import Literal
 
 import numpy as np
 
+from songforge.core.stem_sets import TWELVE_STEMS
 from songforge.core.styles.types import InstrumentChoice, Style, VoiceGender
 
 Mode = Literal["major", "minor"]
 
 # The instrument stems of the Twelve set, in wire order (vocals are sung, not rendered from a soundfont).
-VOCALS = "Vocals"
-BACKING_VOCALS = "Backing Vocals"
-INSTRUMENT_STEMS: tuple[str, ...] = (
-    "Drums",
-    "Bass",
-    "Guitar",
-    "Keyboard",
-    "Strings",
-    "Brass",
-    "Woodwinds",
-    "Percussion",
-    "Synth",
-    "FX",
-)
+VOCALS, BACKING_VOCALS = TWELVE_STEMS[:2]
+INSTRUMENT_STEMS: tuple[str, ...] = TWELVE_STEMS[2:]
 
 
 @dataclass(frozen=True)
