@@ -16,6 +16,7 @@ import numpy as np
 from songforge.core.styles import read_style
 from songforge.engines.audio import waveform_data
 from songforge.engines.generation.composer import compose
+from songforge.engines.generation.errors import GenerationError
 from songforge.engines.generation.form import read_lyric_form
 from songforge.engines.generation.lyrics import Lyrics, write_lyrics
 from songforge.engines.generation.mix import master
@@ -118,6 +119,11 @@ def generate_song(
         stems[part.stem] = stems[part.stem] + sung.audio if part.stem in stems else sung.audio
         if part.stem == VOCALS:
             plan = words_heard_at(plan, sung.word_onsets)
+    if not stems:
+        raise GenerationError(
+            "the style leaves nothing to play or sing (every instrument removed by `negative_tags`); "
+            "remove some of them"
+        )
     progress(start + _VOICES_SHARE, "mastering")
     mastered = master(stems, sample_rate, target_lufs=options.target_lufs, in_place=True)
     samples = mastered.mix.shape[1]
