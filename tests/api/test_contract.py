@@ -2,6 +2,7 @@
 
 import io
 import re
+import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ import soundfile
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from songforge.api.app import create_app
 from songforge.db.models import Task
 from songforge.engines.separation.stems import TWELVE_STEMS
 from tests.api.helpers import (
@@ -33,7 +35,7 @@ from tests.api.helpers import (
     poll_task,
     strip_query,
 )
-from tests.conftest import auth, synth_song, upload_wav, wait_for_task, wav_url_when_ready, write_wav
+from tests.conftest import auth, synth_song, test_settings, upload_wav, wait_for_task, wav_url_when_ready, write_wav
 
 
 def stem_body(source: dict[str, Any], stem_set: str, mv: str = "chirp-auk") -> dict[str, Any]:
@@ -550,6 +552,31 @@ def test_metrics_are_prometheus_text(mclient: TestClient, source: dict[str, Any]
         r'songforge_http_requests_total\{method="POST",route="/suno/uploads/audio",status="200"\} \d', text
     )
     assert re.search(r'songforge_tasks\{kind="upload",status="SUCCESS"\} [1-9]', text), text
+    # Fleet views: what waits per queue, and how many jobs ran and for how long.
+    assert re.search(r'songforge_queue_depth\{queue="cpu"\} \d', text) and 'queue="gpu"' in text
+    assert re.search(r'songforge_jobs_ended\{kind="upload",status="SUCCESS"\} [1-9]', text), text
+    assert re.search(r'songforge_job_seconds_total\{kind="upload",status="SUCCESS"\} \d', text), text
+
+
+def test_readyz_checks_the_database_and_the_store(mclient: TestClient) -> None:
+    response = mclient.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+    assert response.json()["checks"]["database"] == response.json()["checks"]["storage"] == "ok"
+
+
+def test_readyz_is_503_naming_a_store_that_cannot_take_files(tmp_path: Path) -> None:
+    settings = test_settings(tmp_path / "data", workers=0)
+    with TestClient(create_app(settings)) as client:
+        blob_dir = settings.blob_dir
+        if blob_dir.exists():
+            shutil.rmtree(blob_dir)
+        blob_dir.write_text("not a directory")  # as a full or unmounted disk would refuse files
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "not ready" and body["checks"]["database"] == "ok"
+    assert body["checks"]["storage"].startswith("cannot store a file")
 
 
 def test_openapi_and_docs(mclient: TestClient) -> None:

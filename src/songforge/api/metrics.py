@@ -11,7 +11,7 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from songforge.core.services import Services
-from songforge.core.stats import task_counts, webhook_counts
+from songforge.core.stats import job_durations, queue_depths, task_counts, webhook_counts
 
 
 class Metrics:
@@ -47,8 +47,25 @@ class _TaskCollector(Collector):
             tasks.add_metric([kind, status], count)
         for state, count in webhook_counts(self._services):
             webhooks.add_metric([state], count)
+        depth = GaugeMetricFamily("songforge_queue_depth", "Tasks waiting for a worker, per queue", labels=["queue"])
+        for queue, count in queue_depths(self._services).items():
+            depth.add_metric([queue], count)
+        ran = GaugeMetricFamily(
+            "songforge_jobs_ended", "Jobs that ran and ended, by kind and outcome", labels=["kind", "status"]
+        )
+        seconds = GaugeMetricFamily(
+            "songforge_job_seconds_total",
+            "Seconds from start to finish, summed, by kind and outcome",
+            labels=["kind", "status"],
+        )
+        for kind, status, count, total in job_durations(self._services):
+            ran.add_metric([kind, status], count)
+            seconds.add_metric([kind, status], total)
         yield tasks
         yield webhooks
+        yield depth
+        yield ran
+        yield seconds
 
 
 class MetricsMiddleware:

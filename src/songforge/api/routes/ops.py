@@ -1,5 +1,6 @@
-"""Operations: /healthz and /metrics."""
+"""Operations: /healthz, /readyz and /metrics."""
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -7,6 +8,8 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from songforge.api.responses import FastJSONResponse
+from songforge.api.state import services_of
+from songforge.core.stats import readiness
 
 router = APIRouter(tags=["operations"])
 
@@ -29,6 +32,17 @@ async def healthz() -> FastJSONResponse:
     if _worker_state is None:
         return FastJSONResponse({"status": "ok"})
     return FastJSONResponse({"status": "ok", "workers": _worker_state()})
+
+
+@router.get("/readyz", response_class=FastJSONResponse, responses={503: {"description": "a check failed"}})
+async def readyz(request: Request) -> FastJSONResponse:
+    """Readiness: 200 `{"status": "ready", "checks": {…}}` when the database answers and the blob store takes a
+    file; 503 `"status": "not ready"` naming what failed (a load balancer stops sending work here)."""
+    checks = await asyncio.to_thread(readiness, services_of(request))
+    ready = all(value.startswith("ok") for value in checks.values())
+    return FastJSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 @router.get("/metrics", response_class=Response)
