@@ -32,6 +32,17 @@ def song_assets_of(services: Services, clip_id: str, account_id: str) -> dict[st
     return {str(name): str(blob) for name, blob in rows}
 
 
+def song_document(services: Services, clip_id: str, account_id: str, asset: str) -> dict[str, Any] | None:
+    """A JSON asset (plan, word timing, MIDI notes) of a clip of the account; None when it has none."""
+    blob = song_assets_of(services, clip_id, account_id).get(asset)
+    if blob is None:
+        return None
+    try:
+        return _read_json(services, blob)
+    except (FileNotFoundError, orjson.JSONDecodeError):
+        return None
+
+
 def word_timing_of(services: Services, caller: Caller, clip_id: str) -> dict[str, Any]:
     """The clip's aligned words (B §15.1 shape), exact for a song songforge sang."""
     return _json_asset(services, caller, clip_id, TIMING_ASSET, "word timing")
@@ -41,9 +52,9 @@ def midi_of(services: Services, caller: Caller, clip_id: str) -> dict[str, Any]:
     """`{"state": "complete", "instruments": [...]}` (B §15.5): a generated song's own notes, or notes transcribed
     from any other clip (the first ask queues the transcription); `{"state": "running"}` until they exist."""
     clip = find_visible_clip(services, caller, clip_id, "clip_id", None)
-    blob = song_assets_of(services, clip.id, caller.account_id).get(MIDI_NOTES_ASSET)
-    if blob is not None:
-        return _read_json(services, blob)
+    notes = song_document(services, clip.id, caller.account_id, MIDI_NOTES_ASSET)
+    if notes is not None:
+        return notes
     if clip.is_complete:
         queue_render(services, caller, clip, jobs.MIDI, MidiParams(clip_id=clip.id))
     return {"state": "running"}
@@ -51,13 +62,13 @@ def midi_of(services: Services, caller: Caller, clip_id: str) -> dict[str, Any]:
 
 def _json_asset(services: Services, caller: Caller, clip_id: str, asset: str, what: str) -> dict[str, Any]:
     clip = find_visible_clip(services, caller, clip_id, "clip_id", None)
-    blob = song_assets_of(services, clip.id, caller.account_id).get(asset)
-    if blob is None:
+    document = song_document(services, clip.id, caller.account_id, asset)
+    if document is None:
         raise InvalidInput(
             f"clip {clip.id} has no {what}: it is known for songs songforge generated and for uploads, and this "
             f"clip {'is still being made' if not clip.is_complete else 'is neither'}."
         )
-    return _read_json(services, blob)
+    return document
 
 
 def _read_json(services: Services, blob: str) -> dict[str, Any]:

@@ -5,21 +5,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import orjson
 
 from songforge.core.clip_files import stem_of_asset
-from songforge.core.songs import song_assets_of
-from songforge.core.stem_sets import StemSet
+from songforge.core.songs import song_assets_of, song_document
+from songforge.core.stem_sets import TWELVE_STEMS, StemSet
 from songforge.core.work import clip_data_of, master_of_clip
 from songforge.engines.audio import AudioDecodeError, DecodedAudio, decode_file
+from songforge.engines.generation.mix import silent
 from songforge.engines.separation import SeparationOptions
 from songforge.worker.context import JobContext, JobFailed
 
-# A stem whose peak stays below this is reported silent (metadata.stem_silent).
-_SILENT_PEAK = 10 ** (-60 / 20)
 EXACT_STEMS_ENGINE = "exact stems (kept when the song was generated)"
 # Two stems from the twelve a song keeps: every voice is "Vocals", everything else "Instrumental".
-_SUNG = ("Vocals", "Backing Vocals")
+_SUNG = TWELVE_STEMS[:2]
 
 
 def read_clip_master(context: JobContext, clip_id: str, use: str) -> DecodedAudio:
@@ -53,7 +51,7 @@ class ExactStems:
         return int(next(iter(self.stems.values())).shape[1])
 
     def silent(self, stem: str) -> bool:
-        return float(np.abs(self.stems[stem]).max(initial=0.0)) < _SILENT_PEAK
+        return silent(self.stems[stem])
 
 
 def exact_stems_of(context: JobContext, clip_id: str, stem_set: StemSet) -> ExactStems | None:
@@ -92,14 +90,7 @@ def read_stem(context: JobContext, clip_id: str, stem: str, blob: str) -> Decode
 
 def read_song_document(context: JobContext, clip_id: str, asset: str) -> dict[str, Any] | None:
     """A JSON asset (plan, timing, MIDI notes) of a clip songforge generated; None for any other clip."""
-    blob = song_assets_of(context.services, clip_id, context.job.account_id).get(asset)
-    if blob is None:
-        return None
-    try:
-        document: dict[str, Any] = orjson.loads(context.services.blobs.local_path(blob).read_bytes())
-    except (FileNotFoundError, orjson.JSONDecodeError):
-        return None
-    return document
+    return song_document(context.services, clip_id, context.job.account_id, asset)
 
 
 def read_clip_data(context: JobContext, clip_id: str) -> dict[str, Any]:

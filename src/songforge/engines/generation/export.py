@@ -13,11 +13,11 @@ from typing import Any
 
 import pretty_midi
 
-from songforge.engines.generation.score import BACKING_VOCALS, INSTRUMENT_STEMS, VOCALS, Note, Plan
+from songforge.core.stem_sets import TWELVE_STEMS
+from songforge.engines.generation.score import BACKING_VOCALS, VOCALS, Note, Plan
 
 __all__ = ["midi_notes_as_dict", "plan_as_dict", "plan_to_midi"]
 
-STEM_ORDER: tuple[str, ...] = (VOCALS, BACKING_VOCALS, *INSTRUMENT_STEMS)  # the Twelve wire order
 # Sung parts have no GM program of their own; these two keep lead and backing apart in a MIDI player.
 VOICE_PROGRAMS = {VOCALS: 52, BACKING_VOCALS: 53}  # Choir Aahs, Voice Oohs
 TICKS_PER_BEAT = 480
@@ -141,7 +141,7 @@ def midi_notes_as_dict(plan: Plan) -> dict[str, Any]:
 def _stem_tracks(plan: Plan) -> list[_StemTrack]:
     """One track per stem with notes, in wire order; a stem's parts merged under its first part's program."""
     tracks = []
-    for stem in STEM_ORDER:
+    for stem in TWELVE_STEMS:  # the Twelve wire order
         parts = [part for part in plan.parts if part.stem == stem]
         vocals = [vocal for vocal in plan.vocals if vocal.stem == stem]
         notes: list[Note] = [note for part in parts for note in part.notes]

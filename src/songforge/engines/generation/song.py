@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from songforge.core.stem_sets import TWELVE_STEMS
 from songforge.core.styles import read_style
 from songforge.engines.audio import waveform_data
 from songforge.engines.generation.composer import compose
@@ -22,8 +23,6 @@ from songforge.engines.generation.lyrics import Lyrics, write_lyrics
 from songforge.engines.generation.mix import master
 from songforge.engines.generation.render import render_instruments, soundfont_path
 from songforge.engines.generation.score import (
-    BACKING_VOCALS,
-    INSTRUMENT_STEMS,
     VOCALS,
     Plan,
     Song,
@@ -35,7 +34,7 @@ from songforge.engines.progress import ProgressCallback, no_progress
 
 SAMPLE_RATE = 44100
 # Every stem a song keeps, in the Twelve set's wire order.
-SONG_STEMS: tuple[str, ...] = (VOCALS, BACKING_VOCALS, *INSTRUMENT_STEMS)
+SONG_STEMS: tuple[str, ...] = TWELVE_STEMS
 ENGINE_NAME = "songforge-compose-1"
 
 # Shares of the progress: composing is instant; instruments and voices take the time; the master is quick.
