@@ -25,6 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from reports import write_report
 from tests.conftest import write_wav
 from tests.integration.server_process import ServerProcess
 
@@ -183,10 +184,7 @@ def main() -> None:
             "batch_1000_one_client_p99_under_200ms": alone["fetch_batch_1000"]["p99_ms"] < 200.0,
         },
     }
-    text = json.dumps(report, indent=2)
-    print(text)
-    (ROOT / "bench" / "results").mkdir(exist_ok=True)
-    (ROOT / "bench" / "results" / "api.json").write_text(text + "\n")
+    write_report(report, ROOT / "bench" / "results" / "api.json")
 
 
 if __name__ == "__main__":

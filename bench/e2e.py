@@ -32,6 +32,7 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from reports import write_report
 from tests.integration.server_process import ServerProcess
 
 TARGETS = {"twelve_max_ratio": 1.25, "two_max_ratio": 1.1, "two_slack_s": 2.0}
@@ -253,10 +254,7 @@ def main() -> dict[str, Any]:
         "targets": targets,
         "encoders_audio_seconds_per_second": encoders,
     }
-    text = json.dumps(report, indent=2)
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text + "\n")
+    write_report(report, args.out)
     return report
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import sys
 import tempfile
@@ -38,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
+from reports import write_report
 from songforge.engines.analysis import analyse
 from tests.integration.server_process import ServerProcess
 
@@ -324,10 +324,7 @@ def main() -> dict[str, Any]:
             server.stop()
     report["load_after"] = os.getloadavg()
     report["targets"] = TARGETS
-    text = json.dumps(report, indent=2)
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text + "\n")
+    write_report(report, args.out)
     return report
 
 

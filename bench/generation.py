@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
+from reports import write_report
 from tests.integration.server_process import ServerProcess
 
 TEMPO_TOLERANCE = 0.04  # a beat tracker's tempo within 4 % of the plan's (half or double counts as found)
@@ -294,10 +295,7 @@ def main() -> dict[str, Any]:
     report["variety"] = melody_variety()
     report["load_average_before_after"] = [round(v, 2) for v in (*load_before, *os.getloadavg())]
     report["targets"] = TARGETS
-    text = json.dumps(report, indent=2)
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text + "\n")
+    write_report(report, args.out)
     return report
 
 

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(HERE))
 
 import testset
+from reports import write_report
 from songforge.engines.separation import SeparationOptions, StemSet, separate
 from songforge.engines.separation.stems import TWELVE_STEMS, TWO_STEMS
 from songforge.engines.separation.stft import istft, stft
@@ -281,11 +282,7 @@ def main(argv: list[str] | None = None) -> dict:
         checks["peak_rss"] = report["memory"]["peak_rss_mb"] <= TARGETS["peak_rss_mb_max"]
     report["targets"] = {"thresholds": TARGETS, "met": checks, "all_met": all(checks.values())}
 
-    out = Path(a.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(report, indent=2)
-    out.write_text(text + "\n")
-    print(text)
+    write_report(report, Path(a.output))
     return report
 
 
