@@ -44,7 +44,7 @@ def render(
     voice: VoiceGender, timbre: int, notes: tuple[SungNote, ...], seed: int = 1, language: str = "en"
 ) -> np.ndarray:
     part = VocalPart(VOCALS, voice, timbre, notes)
-    return sing(part, language=language, duration=song_length(notes), sample_rate=RATE, seed=seed)
+    return sing(part, language=language, duration=song_length(notes), sample_rate=RATE, seed=seed).audio
 
 
 Singer = tuple[VoiceGender, int]
@@ -167,7 +167,7 @@ def test_a_language_no_voice_can_read_is_refused_by_name(language: str) -> None:
 
 def test_a_part_with_no_notes_is_silence() -> None:
     part = VocalPart(BACKING_VOCALS, "f", 1, ())
-    audio = sing(part, language="en", duration=2.0, sample_rate=22050, seed=0)
+    audio = sing(part, language="en", duration=2.0, sample_rate=22050, seed=0).audio
     assert audio.shape == (2, 44100)
     assert not np.any(audio)
 
@@ -180,7 +180,7 @@ def test_notes_past_the_end_are_cut_off_not_refused() -> None:
         SungNote(5.0, 6.0, 65, "gone", 2),
     )
     part = VocalPart(VOCALS, "m", 0, notes)
-    audio = sing(part, language="en", duration=2.0, sample_rate=32000, seed=0)
+    audio = sing(part, language="en", duration=2.0, sample_rate=32000, seed=0).audio
     assert audio.shape == (2, 64000)
     assert np.abs(audio[:, 48000:]).max() > 0.05  # "world" is still being sung when the song ends
 
@@ -201,8 +201,8 @@ def test_pan_and_gain_place_the_part_in_the_mix() -> None:
     notes = (SungNote(0.2, 0.8, 60, "la", 0),)
     dry_centre = VocalPart(VOCALS, "m", 0, notes, reverb=0.0)
     dry_left = VocalPart(VOCALS, "m", 0, notes, gain_db=-6.0, pan=-1.0, reverb=0.0)
-    centre = sing(dry_centre, language="en", duration=1.2, sample_rate=RATE, seed=0)
-    left = sing(dry_left, language="en", duration=1.2, sample_rate=RATE, seed=0)
+    centre = sing(dry_centre, language="en", duration=1.2, sample_rate=RATE, seed=0).audio
+    left = sing(dry_left, language="en", duration=1.2, sample_rate=RATE, seed=0).audio
     assert np.abs(left[1]).max() < 1e-3 * np.abs(left[0]).max()
     level = np.sqrt(np.mean(left[0] ** 2)) / np.sqrt(np.mean(centre[0] ** 2))
     assert level == pytest.approx(10 ** (-6 / 20), rel=0.15)
@@ -234,7 +234,7 @@ def test_backing_vocals_in_the_other_timbre_reuse_the_lead_s_speech(
     monkeypatch.setattr(voice_library, "analyse", counted_analyse)
     harmony = tuple(SungNote(n.start, n.end, n.pitch + 4, n.syllable, n.word_index) for n in lead)
     part = VocalPart(BACKING_VOCALS, voice, 1, harmony, gain_db=-4.0, pan=0.4)
-    audio = sing(part, language="en", duration=song_length(lead), sample_rate=RATE, seed=1)
+    audio = sing(part, language="en", duration=song_length(lead), sample_rate=RATE, seed=1).audio
     assert np.abs(audio).max() > 0.05
     assert analysed == []
 

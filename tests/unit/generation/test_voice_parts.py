@@ -204,7 +204,8 @@ def test_a_breath_is_heard_before_a_phrase_after_a_rest_but_not_between_words() 
         note(2.2, 2.8, "la", 2),  # after a one-second rest: a breath
     )
     rate = 22050
-    audio = sing(VocalPart(VOCALS, "f", 0, notes, reverb=0.0), language="en", duration=3.2, sample_rate=rate, seed=3)
+    part = VocalPart(VOCALS, "f", 0, notes, reverb=0.0)
+    audio = sing(part, language="en", duration=3.2, sample_rate=rate, seed=3).audio
 
     def level(start: float, end: float) -> float:
         return float(np.sqrt(np.mean(audio[0, int(start * rate) : int(end * rate)] ** 2)))

@@ -29,7 +29,7 @@ from songforge.engines.generation.score import (
     SongRequest,
     Style,
 )
-from songforge.engines.generation.voice import sing_part
+from songforge.engines.generation.voice import sing
 from songforge.engines.progress import ProgressCallback, no_progress
 
 SAMPLE_RATE = 44100
@@ -107,7 +107,7 @@ def generate_song(
         def voice_progress(fraction: float, stage: str, base: float = base) -> None:
             progress(base + share * fraction, stage or "singing")
 
-        sung = sing_part(
+        sung = sing(
             part,
             language=plan.language,
             duration=plan.duration,

@@ -40,24 +40,10 @@ def sing(
     sample_rate: int,
     seed: int,
     progress: ProgressCallback = no_progress,
-) -> np.ndarray:
-    """The part sung, as a float32 (2, round(duration · sample_rate)) stem. Raises UnsupportedLanguage when no
-    voice can read the language (languages without their own voice get the closest one)."""
-    return sing_part(
-        part, language=language, duration=duration, sample_rate=sample_rate, seed=seed, progress=progress
-    ).audio
-
-
-def sing_part(
-    part: VocalPart,
-    *,
-    language: str,
-    duration: float,
-    sample_rate: int,
-    seed: int,
-    progress: ProgressCallback = no_progress,
 ) -> SungPart:
-    """`sing`, also saying when each word is first heard."""
+    """The part sung: a float32 (2, round(duration · sample_rate)) stem, and when each word is first heard.
+    Raises UnsupportedLanguage when no voice can read the language (languages without their own voice get the
+    closest one)."""
     length = max(0, round(duration * sample_rate))
     espeak = espeak_language(language)
     syllables = sung_syllables(part.notes, duration)
