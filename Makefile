@@ -4,10 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 # Debian packages the tests and benchmarks use (soundfonts render known multitrack stems;
-# postgresql: tests/integration/test_postgres.py runs a throw-away cluster of its own).
-APT_PACKAGES := fluidsynth fluid-soundfont-gm postgresql
+# postgresql and redis-server: the integration tests run throw-away servers of their own).
+APT_PACKAGES := fluidsynth fluid-soundfont-gm postgresql redis-server
 # wrk drives the API benchmark (C, so the load generator costs little CPU).
-BENCH_APT_PACKAGES := $(APT_PACKAGES) wrk
+BENCH_APT_PACKAGES := $(APT_PACKAGES) wrk opl3-soundfont avldrums.lv2-soundfont
 
 .PHONY: run test venv apt-deps bench clean lint
 
@@ -57,6 +57,7 @@ bench: venv
 	$(MAKE) apt-deps PACKAGES="$(BENCH_APT_PACKAGES)"
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/separation.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) songforge-data .pytest_cache .mypy_cache .ruff_cache

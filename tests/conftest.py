@@ -14,6 +14,9 @@ from songforge.api.app import create_app
 from songforge.config import Settings, credits_to_micros
 from songforge.core.accounts import create_account, issue_key
 
+# PostgreSQL and S3 server fixtures, for the tests of every directory that need them.
+pytest_plugins = ["tests.server_fixtures"]
+
 
 def synth_song(seconds: float = 3.0, sample_rate: int = 44100, channels: int = 2) -> np.ndarray:
     """A small known mix: a 220 Hz 'bass' + a 660 Hz 'lead' with vibrato + clicks; (channels, samples)."""

@@ -1,4 +1,4 @@
-"""`songforge serve | worker | keys | separate | generate | personas | doctor | db upgrade`."""
+"""`songforge serve | worker | keys | separate | generate | personas | doctor | db upgrade | move`."""
 
 from pathlib import Path
 from typing import Annotated, Any
@@ -66,16 +66,38 @@ def serve(
 
 @app.command()
 def worker(
-    job_threads: Annotated[int, typer.Option(help="Job threads in this worker process.")] = 2,
+    job_threads: Annotated[int, typer.Option(help="Jobs run at once (threads; with a broker, processes).")] = 2,
+    concurrency: Annotated[int | None, typer.Option(help="The same as --job-threads (Celery's name).")] = None,
+    queues: Annotated[
+        str, typer.Option(help="With a broker: the queues served, comma-separated (cpu, gpu).")
+    ] = "cpu,gpu",
 ) -> None:
-    """Run job workers only (no HTTP), against the configured database and blob store."""
+    """Run job workers only (no HTTP), against the configured database and blob store.
+
+    With SONGFORGE_BROKER_URL this is a Celery worker taking jobs from those queues in Redis; without it,
+    job threads that take every queue's jobs from the database.
+    """
+    from songforge.core.jobs import Queue
+
+    jobs_at_once = concurrency if concurrency is not None else job_threads
+    served = [name.strip() for name in queues.split(",") if name.strip()]
+    known = [queue.value for queue in Queue]
+    if not served or any(name not in known for name in served):
+        raise typer.BadParameter(f"--queues must name some of {', '.join(known)}, comma-separated; got {queues!r}")
+    configure_logging()
+    settings = Settings()
+    if settings.broker_url:
+        from songforge.worker.celery_worker import run_celery_worker
+
+        err.print(f"songforge worker serving {','.join(served)} with {jobs_at_once} job process(es); Ctrl-C to stop")
+        raise typer.Exit(run_celery_worker(settings, served, jobs_at_once))
+
     from songforge.core.services import build_services
     from songforge.worker.pool import run_pool_until_signalled
 
-    configure_logging()
-    services = build_services(Settings())
-    err.print(f"songforge worker running {job_threads} job thread(s); Ctrl-C to stop")
-    run_pool_until_signalled(services, job_threads)
+    services = build_services(settings)
+    err.print(f"songforge worker running {jobs_at_once} job thread(s); Ctrl-C to stop")
+    run_pool_until_signalled(services, jobs_at_once)
 
 
 @keys_app.command("create")
@@ -156,6 +178,41 @@ def db_upgrade() -> None:
 
     revision, head = database_revision(Settings())
     err.print(f"database at revision {revision} (head {head})")
+
+
+@app.command()
+def move(
+    to_database: Annotated[
+        str, typer.Option(help="An empty database to copy into, e.g. postgresql+psycopg://user:pw@host/songforge.")
+    ] = "",
+    to_storage: Annotated[
+        str,
+        typer.Option(help="s3://bucket/prefix to copy the files to (SONGFORGE_S3_ENDPOINT_URL and AWS_* apply)."),
+    ] = "",
+) -> None:
+    """Copy this install's database and files to PostgreSQL and S3 (stop songforge first); prints what to set."""
+    from songforge.core.errors import CoreError
+    from songforge.core.move_install import MoveTargets, move_install
+
+    def say(line: str) -> None:  # URLs and file names, unwrapped and taken literally
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    try:
+        report = move_install(Settings(), MoveTargets(to_database, to_storage), say)
+    except CoreError as error:
+        say(f"cannot move: {error.message}")
+        raise typer.Exit(1) from None
+    if report.rows:
+        say(f"database: {sum(report.rows.values())} rows in {len(report.rows)} tables, counted in both")
+    if to_storage:
+        say(
+            f"files: {report.files} in {to_storage} ({report.files_uploaded} uploaded now, "
+            f"{report.files_already_there} already there)"
+        )
+    say("Set these on every node, then start songforge there:")
+    for setting in report.settings:
+        note = f"  # {setting.note}" if setting.note else ""
+        print(f"{setting.name}={setting.value}{note}", flush=True)
 
 
 @app.command()

@@ -2,7 +2,6 @@
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,8 +23,9 @@ class Settings(BaseSettings):
     # N HTTP processes share the port (SO_REUSEPORT) and jobs run in one separate worker process.
     http_processes: int = Field(default=1, ge=1, le=64)
 
-    # Embedded worker pool (threads inside `songforge serve`); 0 runs an API-only node.
-    workers: int = 2
+    # Embedded worker pool (threads inside `songforge serve`); 0 runs an API-only node. With a broker the
+    # default is 0 (jobs run on `songforge worker` nodes); set it to also run jobs inside the API process.
+    workers: int | None = None
     lease_seconds: float = 30.0
     max_attempts: int = 3
     poll_interval_seconds: float = 1.0
@@ -80,21 +80,53 @@ class Settings(BaseSettings):
     model_dir: Path | None = None
     allow_model_download: bool = False
     prefer_demucs: bool = True
-    dispatcher: Literal["local"] = "local"
     # Song generation: the longest song made (inspiration songs last about two minutes; custom lyrics as long as
     # they need, up to this), and a General MIDI soundfont to render with (e.g. Debian's
     # /usr/share/sounds/sf2/FluidR3_GM.sf2); unset or missing: TimGM6mb, which pretty_midi ships.
     max_song_seconds: float = Field(default=240.0, gt=0)
     soundfont: Path | None = None
 
-    # HMAC key for signed file URLs; empty means generated once into data_dir/secret.key.
+    # HMAC key for signed file URLs; empty means generated once into data_dir/secret.key. Every node of a
+    # fleet must be given the same one.
     secret_key: str = Field(default="", repr=False)
+
+    # Running on several machines (README). redis://host:6379/0: jobs are sent to Celery workers
+    # (`songforge worker`) through Redis, and API nodes share rate limits and request metrics there.
+    # Empty: the embedded dispatcher (jobs run in this server's own process tree).
+    broker_url: str = Field(default="", repr=False)
+    # Send separation and generation jobs to the `gpu` queue (served by `songforge worker --queues gpu`).
+    gpu_queue: bool = False
+    # A queued job no worker claimed this long after it was sent is sent again (a message lost with Redis).
+    requeue_after_seconds: float = Field(default=60.0, gt=0)
+    # Where files live: empty → data_dir/blobs on local disk; s3://bucket/prefix → an S3-compatible store
+    # (credentials from the standard AWS_* variables; endpoint below for MinIO, Ceph, moto, …).
+    storage_url: str = ""
+    s3_endpoint_url: str = ""
+    # Serve S3 files by redirecting to a presigned S3 URL made at request time (valid this long) instead of
+    # streaming them through songforge.
+    s3_redirect: bool = False
+    s3_presign_seconds: int = Field(default=300, gt=0)
+    # Files older than this many days are deleted by the store (an S3 lifecycle rule on the prefix); 0: kept.
+    file_retention_days: int = Field(default=0, ge=0)
+    # Local copies of S3 files that workers read, kept up to this size.
+    s3_cache_mb: int = Field(default=2048, ge=0)
+    # PostgreSQL connection pool per process.
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=20, ge=0)
+    db_pool_recycle_seconds: int = Field(default=1800, ge=0)
 
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'songforge.db').resolve()}"
+
+    @cached_property
+    def job_threads(self) -> int:
+        """Job threads in the API process: 2 by default, none when a broker sends jobs to worker nodes."""
+        if self.workers is not None:
+            return self.workers
+        return 0 if self.broker_url else 2
 
     @cached_property
     def resolved_public_base_url(self) -> str:

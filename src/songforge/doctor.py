@@ -21,6 +21,8 @@ def run_checks(settings: Settings) -> list[Check]:
     return [
         _database(settings),
         _data_dir(settings),
+        _broker(settings),
+        _store(settings),
         _server(settings),
         _ffmpeg(),
         _torch(),
@@ -54,6 +56,42 @@ def _data_dir(settings: Settings) -> Check:
         return Check("data dir", False, f"{path}: {error}")
     free_gb = shutil.disk_usage(path).free / 1e9
     return Check("data dir", True, f"{path} (writable, {free_gb:.1f} GB free)")
+
+
+def _broker(settings: Settings) -> Check:
+    """The broker that sends jobs to worker nodes, asked the way /readyz asks it."""
+    if not settings.broker_url:
+        return Check("broker", True, "not configured (jobs run in this server)", required=False)
+    from songforge.core.services import open_dispatcher
+    from songforge.queue.celery_app import broker_location
+
+    where = broker_location(settings.broker_url)
+    try:
+        health = open_dispatcher(settings, None).health()
+    except Exception as error:  # noqa: BLE001 - doctor reports, it does not crash
+        return Check("broker", False, f"{where}: {error}")
+    if health.startswith("ok"):
+        return Check("broker", True, f"ok {where}")
+    return Check("broker", False, health)
+
+
+def _store(settings: Settings) -> Check:
+    """Where clip files live: a small file is stored and deleted, as /readyz does."""
+    from songforge.core.services import open_blob_store
+    from songforge.core.stats import probe_store
+
+    if settings.storage_url:
+        where = f"{settings.storage_url} at {settings.s3_endpoint_url or 'AWS'}"
+    else:
+        where = f"local disk {settings.blob_dir.resolve()}"
+    try:
+        state = probe_store(open_blob_store(settings))
+    except (OSError, ValueError) as error:  # the store refused to open: its own sentence says why
+        state = getattr(error, "strerror", None) or str(error)
+    ok = state == "ok"
+    if not settings.storage_url:
+        return Check("store", ok, where if ok else f"{where}: {state}", required=False)
+    return Check("store", ok, f"{where}: {state}")
 
 
 def _server(settings: Settings) -> Check:

@@ -382,7 +382,7 @@ def _worker_main(fields: dict[str, Any], wakeups: Any, parent: int) -> None:
     from songforge.worker.pool import run_pool_until_signalled
 
     settings = Settings(**fields)
-    run_pool_until_signalled(build_services(settings, wakeups=wakeups), settings.workers)
+    run_pool_until_signalled(build_services(settings, wakeups=wakeups), settings.job_threads)
 
 
 def uvicorn_config(app: Any, host: str = "127.0.0.1", port: int = 8000) -> "uvicorn.Config":

@@ -37,7 +37,7 @@ from songforge.db.migrate import alembic_config
 from songforge.db.models import Account, LedgerEntry, Task, WebhookDelivery
 from songforge.db.session import Database
 from tests.conftest import auth, test_settings, upload_wav, wait_for_task, write_wav
-from tests.integration.postgres_cluster import PostgresCluster, PostgresMissing
+from tests.integration.postgres_cluster import PostgresCluster
 from tests.integration.server_process import ServerProcess
 from tests.task_factory import create_lyrics_task
 
@@ -48,23 +48,6 @@ LYRICS_PRICE = credits_to_micros(0.02)
 
 
 # ------------------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PostgresCluster]:
-    try:
-        cluster = PostgresCluster()
-    except PostgresMissing as error:
-        missing = str(error)
-    else:
-        missing = ""
-    if missing:  # a failure, never a skip: `make test` installs PostgreSQL
-        pytest.fail(missing, pytrace=False)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()  # raises if any process of the cluster is still alive afterwards
 
 
 @pytest.fixture

@@ -5,18 +5,25 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from songforge import __version__
 from songforge.api.auth import Authenticator
 from songforge.api.errors import install_error_handlers
 from songforge.api.metrics import Metrics, MetricsMiddleware
-from songforge.api.ratelimit import RateLimiter
+from songforge.api.ratelimit import RateLimiter, RedisTokenBuckets
 from songforge.api.responses import FastJSONResponse
 from songforge.api.routes import act, fetch, files, ops, personas, submit, upload_flow, uploads
 from songforge.config import Settings
 from songforge.core.services import Services, Wakeups, build_services
 
 log = logging.getLogger("songforge")
+
+# A rate-limit check waits at most this long on Redis (twice: one retry for a connection Redis dropped)
+# before it lets the request through.
+FLEET_REDIS_TIMEOUT_SECONDS = 0.25
 
 DESCRIPTION = """A self-hosted music API server speaking the Suno task API (DeerAPI / new-api flavour).
 
@@ -35,7 +42,7 @@ def create_app(
     """The app; `wakeups` and `limiter` are shared with sibling processes under `serve --processes N`."""
     settings = settings or Settings()
     services = build_services(settings, wakeups=wakeups)
-    run_workers = settings.workers > 0 if start_workers is None else start_workers
+    run_workers = settings.job_threads > 0 if start_workers is None else start_workers
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -43,7 +50,7 @@ def create_app(
         if run_workers:
             from songforge.worker.pool import WorkerPool
 
-            pool = WorkerPool(services, settings.workers)
+            pool = WorkerPool(services, settings.job_threads)
             pool.start()
         app.state.worker_pool = pool
         try:
@@ -51,6 +58,7 @@ def create_app(
         finally:
             if pool is not None:
                 pool.stop()
+            app.state.metrics.close()
             services.close()
 
     app = FastAPI(
@@ -70,6 +78,20 @@ def create_app(
 
 
 def attach_services(app: FastAPI, services: Services, limiter: RateLimiter | None = None) -> None:
+    """With a broker, rate limits and request metrics are the fleet's, in Redis (in place of `limiter`)."""
+    fleet = fleet_redis(services.settings.broker_url) if services.settings.broker_url else None
+    if fleet is not None:
+        limiter = RedisTokenBuckets(fleet)
     app.state.services = services
     app.state.authenticator = Authenticator(services, limiter)
-    app.state.metrics = Metrics(services)
+    app.state.metrics = Metrics(services, fleet)
+
+
+def fleet_redis(broker_url: str) -> Redis:
+    """The Redis connection API nodes share limits and request metrics through: short timeouts, one retry."""
+    return Redis.from_url(
+        broker_url,
+        socket_timeout=FLEET_REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=FLEET_REDIS_TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), retries=1),
+    )

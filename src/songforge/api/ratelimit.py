@@ -1,4 +1,5 @@
-"""Per-key token buckets: in process memory, or in a shared file when several API processes serve one port.
+"""Per-key token buckets: in process memory, in a shared file when several API processes serve one port, or
+in Redis when a broker joins API nodes into a fleet.
 
 `limits` parses the rate strings ("600/minute"); its in-memory storage starts a timer thread for key
 expiry that cost ~1 ms per request under load here, so the bucket itself is these few lines.
@@ -6,6 +7,7 @@ expiry that cost ~1 ms per request under load here, so the bucket itself is thes
 
 import fcntl
 import hashlib
+import logging
 import mmap
 import os
 import struct
@@ -16,6 +18,9 @@ from pathlib import Path
 from typing import Protocol
 
 from limits import RateLimitItem, parse
+from redis import Redis, RedisError
+
+log = logging.getLogger("songforge")
 
 
 @lru_cache(maxsize=256)
@@ -113,3 +118,50 @@ class SharedTokenBuckets:
             if stored == 0:
                 break  # our key was never placed past an empty slot
         return reusable
+
+
+# KEYS[1]: the bucket; ARGV: capacity, refill per second. Redis's own clock, so the nodes' clocks need not
+# agree. The bucket expires when it would be full again: a full bucket is the same as no bucket.
+_BUCKET_SCRIPT = """
+local capacity = tonumber(ARGV[1])
+local per_second = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local moment = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local stored = redis.call('HMGET', KEYS[1], 'tokens', 'last')
+local tokens = tonumber(stored[1]) or capacity
+local last = tonumber(stored[2]) or moment
+tokens = math.min(capacity, tokens + math.max(moment - last, 0) * per_second)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'last', tostring(moment))
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / per_second * 1000) + 1)
+return allowed
+"""
+
+
+class RedisTokenBuckets:
+    """The same buckets in Redis, shared by every API node of a fleet; one atomic script per hit.
+
+    Rate limiting must not take the API down: when Redis does not answer (the client's timeouts bound
+    the wait), requests are let through and Redis is not asked again for `retry_after` seconds.
+    """
+
+    def __init__(self, client: Redis, retry_after: float = 5.0) -> None:
+        self._take = client.register_script(_BUCKET_SCRIPT)
+        self._retry_after = retry_after
+        self._skip_until = 0.0
+
+    def hit(self, rate: RateLimitItem, key: str) -> bool:
+        if time.monotonic() < self._skip_until:
+            return True
+        capacity = float(rate.amount)
+        try:
+            allowed = self._take(keys=[f"songforge:ratelimit:{key}"], args=[capacity, capacity / rate.get_expiry()])
+        except RedisError as error:
+            self._skip_until = time.monotonic() + self._retry_after
+            log.warning("rate limits are off for %.0f s: Redis did not answer (%s)", self._retry_after, error)
+            return True
+        return bool(allowed)

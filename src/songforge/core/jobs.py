@@ -126,6 +126,10 @@ class JobKind:
     # A render its source clip shows while it runs and after (a video: `is_video_pending`, `video_url`).
     shows_on_source: bool = False
 
+    def queue_for(self, settings: Settings) -> Queue:
+        """The queue this kind is sent to: its own when the operator runs GPU workers, else the CPU one."""
+        return self.queue if settings.gpu_queue else Queue.CPU
+
     def price_micros(self, settings: Settings) -> int:
         return credits_to_micros(float(getattr(settings, self.price_setting)))
 
@@ -135,10 +139,10 @@ class JobKind:
         return self.params(**{key: value for key, value in stored.items() if key in names})
 
 
-GENERATE = JobKind("generate", "MUSIC", "price_music", Queue.CPU, SongParams, "generate")
-EXTEND = JobKind("extend", "MUSIC", "price_music", Queue.CPU, DerivedSongParams, "extend")
-INFILL = JobKind("infill", "MUSIC", "price_music", Queue.CPU, DerivedSongParams, "infill")
-COVER = JobKind("cover", "MUSIC", "price_music", Queue.CPU, DerivedSongParams, "cover")
+GENERATE = JobKind("generate", "MUSIC", "price_music", Queue.GPU, SongParams, "generate")
+EXTEND = JobKind("extend", "MUSIC", "price_music", Queue.GPU, DerivedSongParams, "extend")
+INFILL = JobKind("infill", "MUSIC", "price_music", Queue.GPU, DerivedSongParams, "infill")
+COVER = JobKind("cover", "MUSIC", "price_music", Queue.GPU, DerivedSongParams, "cover")
 CONCAT = JobKind("concat", "MUSIC", "price_concat", Queue.CPU, ConcatParams, "concat")
 MP4 = JobKind("mp4", "MUSIC", "price_mp4", Queue.CPU, VideoParams, "mp4", shows_on_source=True)
 MIDI = JobKind("midi", "MUSIC", "price_midi", Queue.CPU, MidiParams, "midi")

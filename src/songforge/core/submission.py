@@ -132,8 +132,10 @@ def submit_task(
             deadline_seconds=settings.job_deadline_seconds,
             source_clip_id=source_clip_id,
         )
+        # Sent right after this commits; if that message is lost, the sweeper sends it again (core/fleet.py).
+        task.dispatched_at = task.next_run_at
         task_id = task.id
-    services.dispatcher.wake(kind.queue)
+    services.dispatcher.wake(kind.queue_for(settings), task_id)
     return task_id
 
 

@@ -250,8 +250,8 @@ def finish_upload(services: Services, caller: Caller, upload_id: str, filename: 
 def _sniff(services: Services, blob: str) -> str | None:
     """The audio container the file's first bytes name, or None (decoding happens in the upload task)."""
     try:
-        with services.blobs.local_path(blob).open("rb") as handle:
-            head = handle.read(4096)
+        # A range read: on an API node with S3 storage, local_path would download the whole upload.
+        head = b"".join(services.blobs.read_range(blob, 0, 4095))
     except FileNotFoundError:
         return None
     return sniff_container(head)

@@ -13,7 +13,8 @@ from songforge.core.services import Services
 from songforge.core.status import TaskStatus
 from songforge.db.models import Clip, Task
 
-# Candidates looked at per claim: enough that a few lost races still find work.
+# Candidates looked at per claim: enough that a few lost races still find work (SQLite, where claims take
+# turns on the write lock; PostgreSQL locks the candidates and other workers skip them).
 _CLAIM_CANDIDATES = 8
 
 
@@ -45,11 +46,23 @@ def claim_next_job(services: Services, worker_id: str) -> ClaimedJob | None:
             )
             .order_by(Task.submit_time)
             .limit(_CLAIM_CANDIDATES)
+            # PostgreSQL: rows another worker is claiming right now are skipped, not waited for (SQLite has no
+            # row locks and renders nothing here: its BEGIN IMMEDIATE already serialises claims).
+            .with_for_update(skip_locked=True)
         ).scalars()
         for task_id in candidates:
             if claim_task(session, task_id, worker_id, settings.lease_seconds, services.signer):
                 # Read in the claim's own transaction (a second one would wait on its write lock).
                 return _claimed(session, task_id)
+    return None
+
+
+def claim_job(services: Services, worker_id: str, task_id: str) -> ClaimedJob | None:
+    """Claim exactly this task (a broker message named it); None when it is not claimable: finished, or
+    another worker holds a live lease on it. That is why a message delivered twice runs its job once."""
+    with services.db.session() as session:
+        if claim_task(session, task_id, worker_id, services.settings.lease_seconds, services.signer):
+            return _claimed(session, task_id)
     return None
 
 

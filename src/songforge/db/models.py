@@ -79,6 +79,8 @@ class Task(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
     lease_expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     next_run_at: Mapped[float] = mapped_column(Float, default=0.0)
+    # When the task was last sent to the broker (0: never); the sweeper sends it again if nobody claimed it.
+    dispatched_at: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     deadline_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
 
@@ -172,6 +174,20 @@ class WebhookDelivery(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[float] = mapped_column(Float)
     delivered_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class WorkerProcess(Base):
+    """A worker process's heartbeat: written every few seconds while it runs (fleet metrics)."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)  # host:pid:random, as on leases
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    queues: Mapped[str] = mapped_column(String(64))  # "cpu,gpu"
+    started_at: Mapped[float] = mapped_column(Float)
+    last_seen_at: Mapped[float] = mapped_column(Float)
+    jobs_running: Mapped[int] = mapped_column(Integer)
 
 
 class UploadSession(Base):

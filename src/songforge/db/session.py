@@ -2,12 +2,23 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(database_url: str, *, for_writes: bool = True) -> Engine:
+@dataclass(frozen=True)
+class PoolSettings:
+    """Connections one process keeps open to a database server (SQLite keeps its own fixed pool)."""
+
+    size: int = 10
+    max_overflow: int = 20
+    # Reopen connections older than this: servers and proxies drop idle ones (0: never).
+    recycle_seconds: int = 1800
+
+
+def make_engine(database_url: str, *, for_writes: bool = True, pool: PoolSettings | None = None) -> Engine:
     if database_url.startswith("sqlite"):
         engine = create_engine(
             database_url,
@@ -21,7 +32,14 @@ def make_engine(database_url: str, *, for_writes: bool = True) -> Engine:
         begin = "BEGIN IMMEDIATE" if for_writes else "BEGIN"
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=20, max_overflow=40)
+    pool = pool or PoolSettings()
+    return create_engine(
+        database_url,
+        pool_pre_ping=True,  # a connection the server closed (restart, failover) is replaced, not handed out
+        pool_size=pool.size,
+        max_overflow=pool.max_overflow,
+        pool_recycle=pool.recycle_seconds or -1,
+    )
 
 
 def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
@@ -37,9 +55,9 @@ def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
 class Database:
     """Owns the engine and hands out sessions; one per process."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, pool: PoolSettings | None = None) -> None:
         self.url = database_url
-        self.engine = make_engine(database_url)
+        self.engine = make_engine(database_url, pool=pool)
         self.read_engine = (
             make_engine(database_url, for_writes=False) if database_url.startswith("sqlite") else self.engine
         )

@@ -22,7 +22,7 @@ class LocalDispatcher:
     def __init__(self, wakeups: Wakeups | None = None) -> None:
         self._wakeups: Wakeups = wakeups if wakeups is not None else threading.Semaphore(0)
 
-    def wake(self, queue: str) -> None:
+    def wake(self, queue: str, task_id: str) -> None:
         self._wakeups.release()
 
     def wait_for_work(self, timeout: float) -> None:
@@ -31,3 +31,6 @@ class LocalDispatcher:
     def wake_all(self) -> None:
         for _ in range(_WAKE_ALL):
             self._wakeups.release()
+
+    def health(self) -> str:
+        return "ok (in-process)"

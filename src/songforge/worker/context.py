@@ -4,6 +4,7 @@ import dataclasses
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from songforge.core.lifecycle import AttachedFile, ClipOutput
 from songforge.core.services import Services
 from songforge.core.work import ClaimedJob, keep_lease
-from songforge.storage.base import BlobStore
+from songforge.storage.base import BlobStat, BlobStore
 
 
 class JobFailed(Exception):
@@ -65,6 +66,15 @@ class RecordingBlobStore:
 
     def delete(self, name: str) -> None:
         self.inner.delete(name)
+
+    def stat(self, name: str) -> BlobStat:
+        return self.inner.stat(name)
+
+    def read_range(self, name: str, first: int, last: int) -> Iterator[bytes]:
+        return self.inner.read_range(name, first, last)
+
+    def presigned_url(self, name: str, seconds: int) -> str | None:
+        return self.inner.presigned_url(name, seconds)
 
 
 class JobContext:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from songforge.core.services import Services
+from songforge.worker.heartbeat import every
 from songforge.worker.runner import DownloadLane, JobRunner, new_worker_id
 from songforge.worker.sweeper import release_dead_local_leases, remove_leftover_files, sweep
 
@@ -17,6 +18,8 @@ LEFTOVER_INTERVAL_SECONDS = 3600.0
 
 
 class WorkerPool:
+    """`job_threads` 0: housekeeping only (a Celery worker's parent process, whose children run the jobs)."""
+
     def __init__(self, services: Services, job_threads: int, *, deliver_webhooks: bool = True) -> None:
         self.services = services
         self.job_threads = job_threads
@@ -35,12 +38,9 @@ class WorkerPool:
             self._spawn(f"songforge-job-{index}", functools.partial(self._job_loop, runner))
         if self.runners:
             interval = self.services.settings.lease_seconds / 3
-            self._spawn("songforge-heartbeat", lambda: self._every(interval, self._heartbeat))
-        self._spawn("songforge-sweeper", lambda: self._every(SWEEP_INTERVAL_SECONDS, lambda: sweep(self.services)))
-        self._spawn(
-            "songforge-files",
-            lambda: self._every(LEFTOVER_INTERVAL_SECONDS, lambda: remove_leftover_files(self.services)),
-        )
+            self._spawn("songforge-heartbeat", lambda: every(interval, self._heartbeat, self.stop_event))
+        self._spawn("songforge-sweeper", lambda: every(SWEEP_INTERVAL_SECONDS, self._sweep, self.stop_event))
+        self._spawn("songforge-files", lambda: every(LEFTOVER_INTERVAL_SECONDS, self._remove_files, self.stop_event))
         if self.deliver_webhooks:
             from songforge.worker.webhooks import WebhookSender
 
@@ -74,12 +74,11 @@ class WorkerPool:
         for runner in self.runners:
             runner.heartbeat_all()
 
-    def _every(self, seconds: float, action: Callable[[], None]) -> None:
-        while not self.stop_event.wait(seconds):
-            try:
-                action()
-            except Exception:
-                log.exception("periodic task failed")
+    def _sweep(self) -> None:
+        sweep(self.services)
+
+    def _remove_files(self) -> None:
+        remove_leftover_files(self.services)
 
 
 def run_pool_until_signalled(services: Services, job_threads: int) -> None:

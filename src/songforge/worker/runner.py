@@ -16,7 +16,7 @@ from songforge.core.files import blobs_to_keep, task_has_failed
 from songforge.core.jobs import job_kind
 from songforge.core.services import Services
 from songforge.core.urls import clip_of_blob
-from songforge.core.work import ClaimedJob, claim_next_job, fail_job, finish_job
+from songforge.core.work import ClaimedJob, claim_job, claim_next_job, fail_job, finish_job
 from songforge.worker.context import JobContext, JobFailed, JobResult, LeaseLost
 from songforge.worker.jobs import handler_for
 
@@ -78,10 +78,19 @@ def waits_on_a_remote_server(job: ClaimedJob) -> bool:
 
 
 class JobRunner:
-    def __init__(self, services: Services, worker_id: str, downloads: DownloadLane | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        worker_id: str,
+        downloads: DownloadLane | None = None,
+        *,
+        time_limit_errors: tuple[type[BaseException], ...] = (),
+    ) -> None:
+        """`time_limit_errors`: what the process raises into a job that ran out of time (Celery's soft limit)."""
         self.services = services
         self.worker_id = worker_id
         self.downloads = downloads
+        self.time_limit_errors = time_limit_errors
         self.active: dict[str, JobContext] = {}
         self._active_lock = threading.Lock()
 
@@ -93,6 +102,15 @@ class JobRunner:
         lane = self.downloads
         if lane is not None and waits_on_a_remote_server(job) and lane.try_run(functools.partial(self._execute, job)):
             return True
+        self._execute(job)
+        return True
+
+    def run_task(self, task_id: str) -> bool:
+        """Claim exactly this task and run it here; False when it was not claimable (finished, or another
+        worker holds its lease): a duplicate message ends here without running anything."""
+        job = claim_job(self.services, self.worker_id, task_id)
+        if job is None:
+            return False
         self._execute(job)
         return True
 
@@ -115,6 +133,10 @@ class JobRunner:
             self._give_up(context, failure.reason, failure.error_type)
         except MemoryError:
             self._give_up(context, "the job ran out of memory", "out_of_memory")
+        except self.time_limit_errors:
+            deadline = self.services.settings.job_deadline_seconds
+            reason = f"time out: the job did not finish within its deadline of {deadline:.0f} s"
+            self._give_up(context, reason, "deadline_exceeded")
         except Exception:  # noqa: BLE001 - a bug must fail one task, never the worker; its text stays in the log
             log.error("task %s crashed:\n%s", job.task_id, traceback.format_exc())
             reason = "internal error: the job failed unexpectedly; the operator's log has the details"

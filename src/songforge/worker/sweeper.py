@@ -1,10 +1,12 @@
-"""Housekeeping passes the worker pool runs: leases of dead local processes, tasks past their deadline."""
+"""Housekeeping passes the worker pool runs: leases of dead local processes, tasks past their deadline,
+messages a broker lost."""
 
 import logging
 import shutil
 import socket
 import time
 
+from songforge.core.fleet import resend_lost_tasks
 from songforge.core.housekeeping import fail_overdue_tasks, release_leases_of_dead_processes
 from songforge.core.services import Services
 from songforge.core.uploads import discard_abandoned_uploads
@@ -44,7 +46,12 @@ def remove_leftover_files(services: Services) -> None:
 
 
 def sweep(services: Services) -> None:
-    """One pass: fail tasks past their deadline (queued tasks need no re-dispatch: workers poll)."""
+    """One pass: fail tasks past their deadline; with a broker, send again the tasks no worker took (without
+    one, workers poll the database and need no message)."""
     failed = fail_overdue_tasks(services)
     if failed:
         log.info("failed %d task(s) past their deadline", failed)
+    if services.settings.broker_url:
+        resent = resend_lost_tasks(services)
+        if resent:
+            log.info("sent %d task(s) again that no worker had taken (message lost, or its worker died)", resent)

@@ -1,16 +1,21 @@
 """GET/HEAD /files/{name}: clip audio, WAV and images with Range support.
 
+On the local disk Starlette's FileResponse serves the file; with S3 storage the bytes are streamed from S3 through
+this node, or (SONGFORGE_S3_REDIRECT) a GET is redirected to a presigned S3 URL made for this request, so the
+URLs clients hold stay songforge's own.
+
 Access: a valid `sig` (the URLs songforge hands out carry one) or the owning account's Bearer key.
 Anything else is a 404, so a file's existence is never revealed to another account.
 """
 
 import os
 import re
+from email.utils import formatdate
 from typing import Any
 
 import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from songforge.api.auth import Authenticator
@@ -99,16 +104,7 @@ class _FileResponse(FileResponse):
                 planned = None  # the file changed since the client's copy: the whole file, as Starlette does
             kept = [(key, value) for key, value in headers if key != b"range"]
             if planned == []:
-                size = stat_result.st_size
-                response = FastJSONResponse(
-                    task_error_body(
-                        "range_not_satisfiable",
-                        f"the requested range is outside the file, which has {size} bytes",
-                    ),
-                    status_code=416,
-                    headers={"Content-Range": f"bytes */{size}"},
-                )
-                await response(scope, receive, send)
+                await _range_not_satisfiable(stat_result.st_size)(scope, receive, send)
                 return
             if planned is not None:
                 canonical = "bytes=" + ",".join(f"{first}-{last}" for first, last in planned)
@@ -117,21 +113,38 @@ class _FileResponse(FileResponse):
         await super().__call__(scope, receive, send)
 
 
+def _range_not_satisfiable(size: int) -> FastJSONResponse:
+    return FastJSONResponse(
+        task_error_body("range_not_satisfiable", f"the requested range is outside the file, which has {size} bytes"),
+        status_code=416,
+        headers={"Content-Range": f"bytes */{size}"},
+    )
+
+
 def _not_found(name: str) -> TaskApiError:
     return TaskApiError(404, "file_not_found", f"file {name} does not exist or needs a signed URL.")
 
 
+def _storage_unavailable() -> TaskApiError:
+    return TaskApiError(
+        503, "storage_unavailable", "file storage is not answering right now; try again shortly.", {"Retry-After": "5"}
+    )
+
+
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     206: {"description": "the requested byte range(s)"},
+    307: {"description": "with S3 storage and SONGFORGE_S3_REDIRECT: a short-lived presigned URL of the file"},
     404: {"description": "file_not_found: no such file, or no valid signature or owner key"},
     416: {"description": "range_not_satisfiable: every requested range starts past the end of the file"},
     429: {"description": "rate_limited: the owner key sent too many requests"},
+    503: {"description": "storage_unavailable: the file store (S3) is not answering"},
 }
+IMMUTABLE = "private, max-age=31536000, immutable"
 
 
 @router.get("/files/{name}", operation_id="get_file", responses=FILE_RESPONSES)
 @router.head("/files/{name}", operation_id="head_file", include_in_schema=True, responses=FILE_RESPONSES)
-def get_file(name: str, request: Request, sig: str | None = None) -> FileResponse:
+def get_file(name: str, request: Request, sig: str | None = None) -> Response:
     """Download a clip file (`Range` requests give 206 partial content)."""
     services = services_of(request)
     clip_id = clip_id_of_blob(name)
@@ -139,16 +152,59 @@ def get_file(name: str, request: Request, sig: str | None = None) -> FileRespons
         raise _not_found(name)
     if not (sig and services.signer.is_valid(name, sig)) and not _owner_is_calling(services, request, clip_id):
         raise _not_found(name)
+    media_type = MEDIA_TYPES[name.rsplit(".", 1)[-1]]
+    if services.settings.storage_url:
+        return _remote_file(services, request, name, media_type)
     try:
         path = services.blobs.local_path(name)
     except (FileNotFoundError, ValueError):
         raise _not_found(name) from None
-    extension = name.rsplit(".", 1)[-1]
-    return _FileResponse(
-        path,
-        media_type=MEDIA_TYPES[extension],
-        headers={"Cache-Control": "private, max-age=31536000, immutable"},
-    )
+    return _FileResponse(path, media_type=media_type, headers={"Cache-Control": IMMUTABLE})
+
+
+def _remote_file(services: Services, request: Request, name: str, media_type: str) -> Response:
+    """A file of a remote store (S3): a redirect to a presigned URL, or its bytes streamed through this node."""
+    try:
+        stat = services.blobs.stat(name)
+        if request.method == "GET" and services.settings.s3_redirect:
+            url = services.blobs.presigned_url(name, services.settings.s3_presign_seconds)
+            if url is not None:  # the URL expires: clients keep the songforge URL, never this one
+                return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
+        headers = {
+            "Accept-Ranges": "bytes",
+            "Cache-Control": IMMUTABLE,
+            "ETag": stat.etag,
+            "Last-Modified": formatdate(stat.modified, usegmt=True),
+        }
+        first, last = 0, stat.size - 1
+        planned = _planned_range(request, headers, stat.size)
+        if planned == []:
+            return _range_not_satisfiable(stat.size)
+        status = 200
+        if planned is not None and len(planned) == 1:  # several ranges: the whole file, which RFC 9110 allows
+            (first, last), status = planned[0], 206
+            headers["Content-Range"] = f"bytes {first}-{last}/{stat.size}"
+        headers["Content-Length"] = str(last - first + 1)
+        if request.method == "HEAD":
+            return Response(status_code=status, headers=headers, media_type=media_type)
+        chunks = services.blobs.read_range(name, first, last)
+    except (FileNotFoundError, ValueError):
+        raise _not_found(name) from None
+    except OSError:
+        raise _storage_unavailable() from None
+    return StreamingResponse(chunks, status_code=status, headers=headers, media_type=media_type)
+
+
+def _planned_range(request: Request, headers: dict[str, str], size: int) -> list[tuple[int, int]] | None:
+    """The ranges to send (see plan_range), or None for the whole file (no or several Range headers, or an
+    If-Range naming another version of the file)."""
+    values = request.headers.getlist("range")
+    if len(values) != 1:
+        return None
+    if_range = request.headers.get("if-range")
+    if if_range is not None and if_range not in (headers["ETag"], headers["Last-Modified"]):
+        return None
+    return plan_range(values[0], size)
 
 
 def _owner_is_calling(services: Services, request: Request, clip_id: str) -> bool:

@@ -36,8 +36,9 @@ async def healthz() -> FastJSONResponse:
 
 @router.get("/readyz", response_class=FastJSONResponse, responses={503: {"description": "a check failed"}})
 async def readyz(request: Request) -> FastJSONResponse:
-    """Readiness: 200 `{"status": "ready", "checks": {…}}` when the database answers and the blob store takes a
-    file; 503 `"status": "not ready"` naming what failed (a load balancer stops sending work here)."""
+    """Readiness: 200 `{"status": "ready", "checks": {"database", "broker", "storage"}}` when the database
+    answers, the broker takes messages (or jobs run in this server) and the blob store takes a file; 503
+    `"status": "not ready"` naming what failed (a load balancer stops sending work here)."""
     checks = await asyncio.to_thread(readiness, services_of(request))
     ready = all(value.startswith("ok") for value in checks.values())
     return FastJSONResponse(
@@ -47,5 +48,6 @@ async def readyz(request: Request) -> FastJSONResponse:
 
 @router.get("/metrics", response_class=Response)
 def metrics(request: Request) -> Response:
-    """Prometheus text format."""
+    """Prometheus text format: this fleet's requests (summed over the API nodes when they share a broker),
+    tasks, jobs, queues, workers and webhooks, read at scrape time."""
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
