@@ -4,10 +4,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 # Debian packages the tests and benchmarks use (soundfonts render known multitrack stems;
+# opl3, avldrums and csound fonts: the held-out side of bench/separation.py, whose split tests/unit checks;
 # postgresql and redis-server: the integration tests run throw-away servers of their own).
-APT_PACKAGES := fluidsynth fluid-soundfont-gm postgresql redis-server
+APT_PACKAGES := fluidsynth fluid-soundfont-gm opl3-soundfont avldrums.lv2-soundfont csound-soundfont postgresql redis-server
 # wrk drives the API benchmark (C, so the load generator costs little CPU).
-BENCH_APT_PACKAGES := $(APT_PACKAGES) wrk opl3-soundfont avldrums.lv2-soundfont
+BENCH_APT_PACKAGES := $(APT_PACKAGES) wrk
 
 .PHONY: run test venv apt-deps bench clean lint
 

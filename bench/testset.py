@@ -20,6 +20,7 @@ stems. Rendered songs are cached under bench/.cache/ (float16 stems; the mix is 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -85,7 +86,15 @@ PANS: dict[str, float] = {
     "Synth": -0.25,
     "FX": 0.2,
 }
+TEMPO_BPM = (88.0, 128.0)
 PROGRESSIONS = ((0, 4, 5, 3), (5, 3, 0, 4), (0, 5, 3, 4), (1, 4, 0, 5), (0, 3, 4, 3), (3, 0, 4, 5))
+# eSpeak voices of the songs (lead, then two backing singers, per lead gender) and how they sing.
+LANGUAGE = "English (America)"
+VOICES: dict[str, tuple[str, str, str]] = {
+    "female": ("Female1", "Female2", "Male3"),
+    "male": ("Male1", "Male2", "Female3"),
+}
+VIBRATO_HZ = 5.5
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 MINOR = (0, 2, 3, 5, 7, 8, 10)
 LYRIC_WORDS = (
@@ -132,6 +141,11 @@ class Song:
     meta: dict[str, object] = field(default_factory=dict)
 
     @property
+    def present(self) -> tuple[str, ...]:
+        """The stems that sound in this song (a held-out song may leave some out; they are then silent)."""
+        return tuple(k for k, v in self.stems.items() if np.any(v))
+
+    @property
     def mix(self) -> np.ndarray:
         out = np.zeros_like(next(iter(self.stems.values())))
         for s in self.stems.values():
@@ -139,7 +153,7 @@ class Song:
         return out
 
 
-def _pan_gains(pan: float) -> np.ndarray:
+def pan_gains(pan: float) -> np.ndarray:
     theta = (pan + 1.0) * np.pi / 4.0
     return np.array([np.cos(theta), np.sin(theta)], dtype=np.float32) * np.float32(np.sqrt(2.0))
 
@@ -149,7 +163,7 @@ def _chord(root_pc: int, scale: tuple[int, ...], degree: int) -> list[int]:
     return [(root_pc + scale[(degree + k) % 7] + 12 * ((degree + k) // 7)) % 12 for k in (0, 2, 4)]
 
 
-def _voice(pcs: list[int], low: int, high: int, n: int) -> list[int]:
+def chord_voicing(pcs: list[int], low: int, high: int, n: int) -> list[int]:
     """`n` pitches of the chord pitch classes, ascending from `low`, kept under `high`."""
     out: list[int] = []
     p = low
@@ -160,20 +174,26 @@ def _voice(pcs: list[int], low: int, high: int, n: int) -> list[int]:
     return out
 
 
-class _Composer:
+class Composer:
+    """The parts of one song, drawn from its seed (bench/heldout.py subclasses it for the held-out songs)."""
+
     def __init__(self, seed: int, seconds: float):
         self.rng = np.random.default_rng(seed)
-        rng = self.rng
-        self.tempo = float(rng.uniform(88, 128))
+        self.tempo, self.key, self.scale, prog = self.draw_harmony()
         self.beat = 60.0 / self.tempo
         self.bar = 4 * self.beat
-        self.key = int(rng.integers(0, 12))
-        self.scale = MAJOR if rng.random() < 0.6 else MINOR
-        prog = PROGRESSIONS[int(rng.integers(len(PROGRESSIONS)))]
         self.n_bars = int(np.ceil(seconds / self.bar))
         self.chords = [_chord(self.key, self.scale, prog[b % 4]) for b in range(self.n_bars)]
         self.roots = [self.chords[b][0] for b in range(self.n_bars)]
         self.seconds = seconds
+
+    def draw_harmony(self) -> tuple[float, int, tuple[int, ...], tuple[int, ...]]:
+        """Tempo (bpm), key (pitch class), scale and four-chord progression (scale degrees)."""
+        rng = self.rng
+        tempo = float(rng.uniform(*TEMPO_BPM))
+        key = int(rng.integers(0, 12))
+        scale = MAJOR if rng.random() < 0.6 else MINOR
+        return tempo, key, scale, PROGRESSIONS[int(rng.integers(len(PROGRESSIONS)))]
 
     def t(self, bar: int, beat: float) -> float:
         return bar * self.bar + beat * self.beat
@@ -210,7 +230,7 @@ class _Composer:
     def guitar(self) -> list[Note]:
         rng, notes = self.rng, []
         for b in range(self.n_bars):
-            chord = _voice(self.chords[b], 52, 76, 5)
+            chord = chord_voicing(self.chords[b], 52, 76, 5)
             for beat in (0, 1, 1.5, 2.5, 3) if rng.random() < 0.5 else (0, 2):
                 vel = int(rng.integers(70, 100))
                 for k, p in enumerate(chord):
@@ -221,7 +241,7 @@ class _Composer:
     def keyboard(self) -> list[Note]:
         rng, notes = self.rng, []
         for b in range(self.n_bars):
-            chord = _voice(self.chords[b], 55, 79, 4)
+            chord = chord_voicing(self.chords[b], 55, 79, 4)
             for half in (0, 2):
                 if rng.random() < 0.15:
                     continue
@@ -233,7 +253,7 @@ class _Composer:
     def strings(self) -> list[Note]:
         notes = []
         for b in range(self.n_bars):
-            chord = _voice(self.chords[b], 60, 84, 3)
+            chord = chord_voicing(self.chords[b], 60, 84, 3)
             for p in chord:
                 notes.append(Note(self.t(b, 0), self.t(b, 4) - 0.02, p, 80))
         return notes
@@ -249,7 +269,7 @@ class _Composer:
                 dur = float(rng.choice([0.5, 1.0, 1.0, 1.5, 2.0]))
                 dur = min(dur, 4 - beat)
                 if rng.random() < density:
-                    cands = _voice(self.chords[b], low, high, 12)
+                    cands = chord_voicing(self.chords[b], low, high, 12)
                     scale_pcs = [(self.key + s) % 12 for s in self.scale]
                     cands += [p for p in range(low, high + 1) if p % 12 in scale_pcs and rng.random() < 0.3]
                     if prev is not None:
@@ -265,7 +285,7 @@ class _Composer:
         rng, notes = self.rng, []
         for b in range(self.n_bars):
             if b % 2 == 1:
-                chord = _voice(self.chords[b], 55, 74, 3)
+                chord = chord_voicing(self.chords[b], 55, 74, 3)
                 for beat in (0, 2.5):
                     for p in chord:
                         notes.append(Note(self.t(b, beat), self.t(b, beat + 0.7), p, int(rng.integers(85, 110))))
@@ -279,7 +299,7 @@ class _Composer:
     def percussion(self) -> list[Note]:
         rng, notes = self.rng, []
         for b in range(self.n_bars):
-            chord = _voice(self.chords[b], 72, 96, 8)
+            chord = chord_voicing(self.chords[b], 72, 96, 8)
             for eighth in range(8):
                 if rng.random() < 0.7:
                     p = int(rng.choice(chord))
@@ -292,13 +312,13 @@ class _Composer:
         if program >= 89:  # pads: sustained chords
             notes = []
             for b in range(self.n_bars):
-                for p in _voice(self.chords[b], 48, 72, 4):
+                for p in chord_voicing(self.chords[b], 48, 72, 4):
                     notes.append(Note(self.t(b, 0), self.t(b, 4) - 0.02, p, 85))
             return notes
         notes = []  # leads: a riff on alternate bars
         for b in range(self.n_bars):
             if b % 2 == 0:
-                chord = _voice(self.chords[b], 60, 84, 6)
+                chord = chord_voicing(self.chords[b], 60, 84, 6)
                 for q in range(8):
                     if rng.random() < 0.6:
                         st = self.t(b, q / 2)
@@ -315,14 +335,15 @@ class _Composer:
         return notes
 
 
-class _Singer:
+class Singer:
     """eSpeak (Praat SpeechSynthesizer) words, PSOLA-stretched and pitched to notes."""
 
-    def __init__(self, voice: str, language: str = "English (America)"):
+    def __init__(self, voice: str, language: str = LANGUAGE, formant_shift: float = 1.0):
         from parselmouth.praat import call
 
         self.call = call
         self.synth = call("Create SpeechSynthesizer", language, voice)
+        self.formant_shift = formant_shift
         self._words: dict[str, parselmouth.Sound] = {}
 
     def _word(self, word: str) -> parselmouth.Sound:
@@ -340,10 +361,15 @@ class _Singer:
                     1.0,
                     "no",
                 )
+            if self.formant_shift != 1.0:  # Praat's "Change gender": formants only, pitch and length kept
+                floor = max(75.0, 4.0 / snd.duration)  # its pitch analysis needs a few periods in the word
+                snd = self.call(snd, "Change gender", floor, 600, self.formant_shift, 0, 1, 1)
             self._words[word] = snd
         return self._words[word]
 
-    def sing(self, word: str, f0: float, duration: float, vibrato: float = 0.25) -> np.ndarray:
+    def sing(
+        self, word: str, f0: float, duration: float, vibrato: float = 0.25, vibrato_hz: float = VIBRATO_HZ
+    ) -> np.ndarray:
         call = self.call
         snd = self._word(word)
         d = snd.duration
@@ -354,7 +380,7 @@ class _Singer:
             tt = d * i / (n_pts - 1)
             real_t = tt / d * duration
             depth = vibrato * min(1.0, real_t / 0.3)
-            call(pt, "Add point", tt, f0 * 2 ** (depth * np.sin(2 * np.pi * 5.5 * real_t) / 12))
+            call(pt, "Add point", tt, f0 * 2 ** (depth * np.sin(2 * np.pi * vibrato_hz * real_t) / 12))
         call([pt, man], "Replace pitch tier")
         dt = call("Create DurationTier", "d", 0, d)
         call(dt, "Add point", 0.0, max(0.3, duration / d))
@@ -372,14 +398,14 @@ class _Singer:
         return y
 
 
-def _place(track: np.ndarray, y: np.ndarray, start: float) -> None:
+def place(track: np.ndarray, y: np.ndarray, start: float) -> None:
     s = round(start * SAMPLE_RATE)
     n = min(y.shape[-1], track.shape[-1] - s)
     if n > 0:
         track[..., s : s + n] += y[..., :n]
 
 
-def _rms(x: np.ndarray) -> float:
+def rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(x.astype(np.float64) ** 2)) + 1e-12)
 
 
@@ -392,7 +418,7 @@ def render_song(seed: int, seconds: float, soundfont: str = DEBIAN_FLUIDR3) -> S
             f"{soundfont} is missing: install Debian's fluid-soundfont-gm (`make apt-deps`); the benchmark "
             "renders its songs with a soundfont other than the TimGM6mb the dictionaries learn from."
         )
-    comp = _Composer(seed, seconds)
+    comp = Composer(seed, seconds)
     rng = comp.rng
     n = round(seconds * SAMPLE_RATE)
     renderer = SoundFontRenderer(soundfont, SAMPLE_RATE)
@@ -436,7 +462,8 @@ def render_song(seed: int, seconds: float, soundfont: str = DEBIAN_FLUIDR3) -> S
 
     # --- vocals
     female = rng.random() < 0.5
-    lead_singer = _Singer("Female1" if female else "Male1")
+    voices = VOICES["female" if female else "male"]
+    lead_singer = Singer(voices[0])
     low, high = (60, 76) if female else (50, 67)
     lead_bars = {b for b in range(comp.n_bars) if b % 4 != 3}
     melody = comp.melody_line(low, high, 0.85, lead_bars)
@@ -446,27 +473,27 @@ def render_song(seed: int, seconds: float, soundfont: str = DEBIAN_FLUIDR3) -> S
         w = str(rng.choice(LYRIC_WORDS))
         lyrics.append(w)
         y = lead_singer.sing(w, 440.0 * 2 ** ((nt.pitch - 69) / 12), nt.end - nt.start)
-        _place(lead, y * (nt.velocity / 100), nt.start)
+        place(lead, y * (nt.velocity / 100), nt.start)
     stems["Vocals"] = np.stack([lead, lead])  # centre
-    backing_voices = [_Singer("Female2" if female else "Male2"), _Singer("Male3" if female else "Female3")]
+    backing_voices = [Singer(voices[1]), Singer(voices[2])]
     back = np.zeros((2, n), dtype=np.float32)
     for b in range(comp.n_bars):
         if b % 2 == 1 or b % 4 == 3:
             pcs = comp.chords[b]
             for v, (singer, pan) in enumerate(zip(backing_voices, (-0.75, 0.75), strict=True)):
-                cands = _voice(pcs, low - 5, high, 6)
+                cands = chord_voicing(pcs, low - 5, high, 6)
                 p = cands[(v * 2 + b) % len(cands)]
                 word = ("ooh", "aah")[(b // 2) % 2]
                 y = singer.sing(word, 440.0 * 2 ** ((p - 69) / 12), comp.bar * 0.95, vibrato=0.15)
-                g = _pan_gains(pan * (1 if seed % 2 == 0 else -1))
-                _place(back, g[:, None] * y[None, :], comp.t(b, 0))
+                g = pan_gains(pan * (1 if seed % 2 == 0 else -1))
+                place(back, g[:, None] * y[None, :], comp.t(b, 0))
     stems["Backing Vocals"] = back
 
     # --- levels: each stem to its relative RMS (± 2 dB), then one master gain (peak 0.9)
     ref = 0.1
     for name, st in stems.items():
         target = ref * 10 ** ((LEVELS_DB[name] + rng.uniform(-2, 2)) / 20)
-        st *= np.float32(target / _rms(st))
+        st *= np.float32(target / rms(st))
     mix = sum(stems.values())
     master_gain = np.float32(0.9 / max(1e-9, float(np.max(np.abs(mix)))))
     stems = {k: (stems[k] * master_gain).astype(np.float32) for k in TWELVE_STEMS}
@@ -485,31 +512,38 @@ def render_song(seed: int, seconds: float, soundfont: str = DEBIAN_FLUIDR3) -> S
 
 def load_song(seed: int, seconds: float, cache_dir: Path | None = CACHE_DIR) -> Song:
     """A rendered song, from bench/.cache/ when there (float16 stems), else rendered and cached."""
-    path = None
-    if cache_dir is not None:
-        path = Path(cache_dir) / f"song-v{TESTSET_VERSION}-seed{seed}-{seconds:g}s.npz"
-        if path.is_file():
-            with np.load(path, allow_pickle=False) as z:
-                stems = {name: z[f"stem{i}"].astype(np.float32) for i, name in enumerate(TWELVE_STEMS)}
-                import json
+    path = None if cache_dir is None else Path(cache_dir) / f"song-v{TESTSET_VERSION}-seed{seed}-{seconds:g}s.npz"
+    return cached_song(path, lambda: render_song(seed, seconds))
 
-                meta = json.loads(str(z["meta"]))
-            return Song(seed, SAMPLE_RATE, stems, meta)
-    song = render_song(seed, seconds)
-    if path is not None:
-        import json
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        # Any-typed values: numpy's stub can't tell these names apart from savez_compressed's allow_pickle.
-        arrays: dict[str, Any] = {
-            "meta": json.dumps(song.meta),
-            **{f"stem{i}": song.stems[nm].astype(np.float16) for i, nm in enumerate(TWELVE_STEMS)},
-        }
-        np.savez_compressed(tmp, **arrays)
-        os.replace(tmp, path)
-        song = load_song(seed, seconds, cache_dir)  # the same float16-rounded stems every time
-    return song
+def cached_song(path: Path | None, render: Callable[[], Song]) -> Song:
+    """The song stored at `path`, else `render()` stored there first (None: render, store nothing)."""
+    if path is None:
+        return render()
+    if not path.is_file():
+        write_song(render(), path)
+    return read_song(path)  # the same float16-rounded stems every time
+
+
+def read_song(path: Path) -> Song:
+    with np.load(path, allow_pickle=False) as z:
+        stems = {name: z[f"stem{i}"].astype(np.float32) for i, name in enumerate(TWELVE_STEMS)}
+        meta = json.loads(str(z["meta"]))
+    return Song(int(meta["seed"]), SAMPLE_RATE, stems, meta)
+
+
+def write_song(song: Song, path: Path, exact: bool = False) -> None:
+    """Store a song: float16 stems, compressed (the cache), or `exact` float32 ones, uncompressed (a hand-over)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    dtype = np.float32 if exact else np.float16
+    # Any-typed values: numpy's stub can't tell these names apart from savez_compressed's allow_pickle.
+    arrays: dict[str, Any] = {
+        "meta": json.dumps(song.meta),
+        **{f"stem{i}": song.stems[nm].astype(dtype) for i, nm in enumerate(TWELVE_STEMS)},
+    }
+    (np.savez if exact else np.savez_compressed)(tmp, **arrays)
+    os.replace(tmp, path)
 
 
 def build_testset(
