@@ -16,6 +16,8 @@ from songforge.core.services import Services
 from songforge.core.status import TaskStatus
 from songforge.db.models import Task, WorkerProcess
 
+# How often a worker process writes its row: readers of the rows (core/stats.py) judge staleness by it.
+BEAT_SECONDS = 5.0
 # Tasks sent again per sweep pass, so one pass stays one short transaction after a broker lost everything.
 _RESEND_BATCH = 500
 # A worker row not written for this long belongs to a process that died without saying goodbye.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import JSON, ColumnElement, Connection, case, cast, func, select, type_coerce
 
 from songforge.core.clock import new_id, now
+from songforge.core.fleet import BEAT_SECONDS
 from songforge.core.jobs import JOB_KINDS, Queue
 from songforge.core.services import Services
 from songforge.core.status import TaskStatus
@@ -18,8 +19,8 @@ from songforge.storage.base import BlobStore
 
 # Upper bounds (seconds) of the job duration histogram: from a lyrics job to a long separation.
 DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
-# A worker heartbeats every ~5 s; three missed beats and it is presumed gone.
-STALE_AFTER_SECONDS = 15.0
+# Three missed beats and a worker is presumed gone.
+STALE_AFTER_SECONDS = 3 * BEAT_SECONDS
 # A failed task's `error_type` comes from code (JobFailed), but it is read from stored JSON: anything not
 # shaped like one becomes "other", and a task without clips (lyrics) "unknown", so labels stay bounded.
 _REASON_SHAPE = re.compile(r"[a-z][a-z0-9_]{0,47}")

@@ -7,12 +7,10 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Self
 
-from songforge.core.fleet import WorkerBeat, beat, forget
+from songforge.core.fleet import BEAT_SECONDS, WorkerBeat, beat, forget
 from songforge.core.services import Services
 
 log = logging.getLogger("songforge.worker")
-
-FLEET_BEAT_SECONDS = 5.0
 
 
 def every(seconds: float, action: Callable[[], None], stop: threading.Event) -> None:
@@ -52,7 +50,7 @@ class FleetBeat:
         self.worker_id = worker_id
         self.queues = tuple(queues)
         self.jobs_running = jobs_running
-        self._beats = Periodic("songforge-fleet", FLEET_BEAT_SECONDS, self.beat)
+        self._beats = Periodic("songforge-fleet", BEAT_SECONDS, self.beat)
 
     def beat(self) -> None:
         report = WorkerBeat(self.worker_id, socket.gethostname(), os.getpid(), self.queues, self.jobs_running())
