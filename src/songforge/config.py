@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     model_dir: Path | None = None
     allow_model_download: bool = False
     prefer_demucs: bool = True
+    # Twelve stems: the trained family mask model (false: the DSP/NMF path only).
+    learned_twelve: bool = True
     # Song generation: the longest song made (inspiration songs last about two minutes; custom lyrics as long as
     # they need, up to this), and a General MIDI soundfont to render with (e.g. Debian's
     # /usr/share/sounds/sf2/FluidR3_GM.sf2); unset or missing: TimGM6mb, which pretty_midi ships.

@@ -108,4 +108,5 @@ def separation_options(context: JobContext) -> SeparationOptions:
         model_dir=str(settings.resolved_model_dir),
         allow_download=settings.allow_model_download,
         prefer_demucs=settings.prefer_demucs,
+        learned_twelve=settings.learned_twelve,
     )

@@ -12,34 +12,11 @@ import pytest
 
 pytest.importorskip("demucs")
 
-import torch
-from demucs.htdemucs import HTDemucs
-from demucs.states import get_state, save_with_checksum
-
 from songforge.engines.separation import SeparationOptions, StemSet, separate
 from songforge.engines.separation import demucs_backend as db
+from tests.demucs_checkpoints import FOUR_SOURCES, write_random_htdemucs
 
-SOURCES = ["drums", "bass", "other", "vocals"]
-
-
-def write_random_htdemucs(model_dir: Path, signature: str = "955717e8") -> Path:
-    """A random small HTDemucs saved as demucs saves its checkpoints ("<sig>-<sha256[:8]>.th")
-    plus the bag file `htdemucs.yaml`, exactly the layout `demucs.repo.LocalRepo` reads."""
-    torch.manual_seed(0)
-    model = HTDemucs(SOURCES, channels=8, depth=3, t_layers=1, t_heads=2, nfft=1024, segment=1)
-    args, kwargs = model._init_args_kwargs
-    package = {
-        "klass": HTDemucs,
-        "args": args,
-        "kwargs": kwargs,
-        "state": get_state(model, None, half=False),
-        "training_args": {},
-    }
-    model_dir.mkdir(parents=True, exist_ok=True)
-    save_with_checksum(package, model_dir / f"{signature}.th")
-    (model_dir / "htdemucs.yaml").write_text(f"models: ['{signature}']\n")
-    (path,) = model_dir.glob(f"{signature}-*.th")
-    return path
+SOURCES = list(FOUR_SOURCES)
 
 
 @pytest.fixture

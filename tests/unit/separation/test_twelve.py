@@ -1,4 +1,5 @@
-"""The Twelve stem set: a small multitrack rendered through TimGM6mb (pretty_midi's wheel) with known
+"""The Twelve stem set's DSP path (the fallback when no trained weights load; `test_twelve_learned.py`
+covers the trained model): a small multitrack rendered through TimGM6mb (pretty_midi's wheel) with known
 stems — a bass line, a drum pattern, a string pad — is separated into the twelve stems.
 
 What a user notices: twelve stems in spec order, each shaped like the mix, adding up to the mix; the Bass
@@ -32,7 +33,7 @@ from songforge.engines.separation.dsp.render import (
 from songforge.engines.separation.stems import TWELVE_STEMS, energy
 
 SR = 44100
-OPTIONS = SeparationOptions(prefer_demucs=False)
+OPTIONS = SeparationOptions(prefer_demucs=False, learned_twelve=False)
 
 
 def sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
@@ -292,7 +293,7 @@ def test_demucs_path_when_weights_are_present(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(demucs_backend, "demucs_available", lambda options, model_name="htdemucs": True)
     monkeypatch.setattr(demucs_backend, "separate_with_demucs", fake_separate)
     mix = mix_of(multitrack().values()).astype(np.float32)[:, : SR * 2]
-    out = twelve.separate_twelve_stems(mix, SR, options=SeparationOptions(prefer_demucs=True))
+    out = twelve.separate_twelve_stems(mix, SR, options=SeparationOptions(prefer_demucs=True, learned_twelve=False))
     assert calls and set(calls) == {"htdemucs_6s"}
     methods = {s.name: s.method for s in out}
     for name in ("Drums", "Bass", "Guitar", "Keyboard"):

@@ -40,6 +40,7 @@ class SeparationOptions:
     model_dir: str | None = None  # where optional weights (demucs) live
     allow_download: bool = False  # fetch optional weights on first use (sha256-checked)
     prefer_demucs: bool = True  # use demucs for the stems it knows when its weights are present
+    learned_twelve: bool = True  # Twelve: the trained family mask model (learned.py) rather than the DSP path
     device: str = "cpu"
 
 

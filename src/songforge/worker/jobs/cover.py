@@ -1,18 +1,20 @@
 """cover task: two songs singing the source's melody and words in a new style (its tempo may change).
 
-The melody of a song songforge made is its stored lead line; an upload's is transcribed from its separated
-vocals (basic-pitch). Words: the request's, else the source's, else a vocalise on the melody.
+The melody of a song songforge made is its stored lead line; an upload's is the line one voice sings through
+its vocals (separated at several pitches and united, then read by basic-pitch). Words: the request's, else the
+source's, else a vocalise on the melody.
 """
 
 from __future__ import annotations
 
 from songforge.core.clip_files import PLAN_ASSET
 from songforge.core.jobs import DerivedSongParams
-from songforge.core.stem_sets import StemSet
-from songforge.engines.analysis import analyse, melody_of, transcribe
+from songforge.engines.analysis import analyse
+from songforge.engines.analysis.basic_pitch_model import MODEL_RATE
+from songforge.engines.analysis.melody import sung_melody
+from songforge.engines.analysis.sung_vocals import sung_vocals
 from songforge.engines.generation.score import MusicalAnchor, SongRequest
 from songforge.engines.generation.sources import SourceSong, lead_pitches
-from songforge.engines.separation import separate
 from songforge.worker.context import JobContext, JobFailed, JobResult
 from songforge.worker.inputs import read_clip_data, read_clip_master, read_song_document, separation_options
 from songforge.worker.songs import SongClip, make_song_clips, voice_of
@@ -65,14 +67,19 @@ def vocalise(syllables: int) -> str:
 
 
 def _transcribed(context: JobContext, clip_id: str) -> tuple[SourceSong, tuple[int, ...]]:
-    """An upload's key and sung melody: its vocals separated (Two stems), then transcribed."""
+    """An upload's key and sung melody: its vocals separated, then the line one voice sings through them."""
     audio = read_clip_master(context, clip_id, "cover")
     found = analyse(audio.samples, audio.sample_rate)
     try:
-        vocals = separate(audio.samples, audio.sample_rate, StemSet.TWO, options=separation_options(context))[0].audio
+        vocals = sung_vocals(
+            audio.samples,
+            audio.sample_rate,
+            separation_options(context),
+            lambda fraction, stage: context.progress(0.08 * fraction, stage),
+        )
     except ValueError as error:
         raise JobFailed(f"the source audio could not be separated: {error}", error_type="invalid_audio") from error
-    melody = tuple(note.pitch for note in melody_of(transcribe(vocals, audio.sample_rate)))
+    melody = tuple(note.pitch for note in sung_melody(vocals, MODEL_RATE))
     source = SourceSong(
         tempo=found.tempo, key=found.key, mode=found.mode, time_signature=(4, 4), duration=found.duration
     )
