@@ -161,3 +161,11 @@ def test_with_htdemucs_6s_weights_demucs_gives_its_stems_and_the_model_the_rest(
         else:
             assert "nmf-gm-dictionary" in methods[name], name
     assert residual_db(mix, out) < -60
+
+
+def test_unreadable_weights_with_a_matching_manifest_fall_back_to_the_dsp_path(tmp_path: Path) -> None:
+    weights = tmp_path / learned.WEIGHTS_NAME
+    weights.write_bytes(b"not a torch file" * 64)
+    digest = learned.hashlib.sha256(weights.read_bytes()).hexdigest()
+    weights.with_suffix(".json").write_text(json.dumps({"sha256": digest}))
+    assert learned.load_learned_masks(SeparationOptions(model_dir=str(tmp_path))) is None

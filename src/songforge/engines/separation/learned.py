@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import pickle
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +93,7 @@ def _load(path: Path) -> LearnedMasks | None:
         digest = verified_digest(path)
         model = MaskNet(MaskNetConfig())
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    except (WeightsRejected, OSError, RuntimeError):
+    except (ValueError, OSError, RuntimeError, pickle.UnpicklingError):  # ValueError: WeightsRejected too
         log.error("cannot use the Twelve mask weights %s; the Twelve stems use the DSP path", path, exc_info=True)
         return None
     model.eval()
