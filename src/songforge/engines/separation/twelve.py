@@ -194,11 +194,15 @@ class _ChunkSeparator:
         lead = istft(spectrum * centre_mask(spectrum)[None], vocals.shape[-1])
         return lead, vocals - lead
 
+    def magnitudes(self, spectrum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(bins, frames) magnitude of the channels' mean power, and the same in bands (bands, frames)."""
+        magnitude = np.sqrt((np.abs(spectrum) ** 2).mean(axis=0)).astype(np.float32)
+        return magnitude, np.asarray(self.band_matrix @ magnitude, dtype=np.float32)
+
     def analyse(self, accompaniment: np.ndarray, params: TwelveParams) -> _AccompanimentAnalysis:
         """STFT, HPSS and the per-family NMF model spectrograms of the accompaniment (band domain)."""
         spectrum = stft(accompaniment)  # (2, bins, frames)
-        magnitude = np.sqrt((np.abs(spectrum) ** 2).mean(axis=0)).astype(np.float32)  # (bins, frames)
-        band_magnitude = np.asarray(self.band_matrix @ magnitude, dtype=np.float32)  # (bands, frames)
+        magnitude, band_magnitude = self.magnitudes(spectrum)
         harmonic_mask, percussive_mask = hpss_masks(
             band_magnitude, time_width=params.harmonic_median_frames, freq_width=params.percussive_median_bands
         )
@@ -284,8 +288,7 @@ class _ChunkSeparator:
                 bin_masks[family] = bin_mask
         else:
             spectrum = stft(accompaniment)
-            magnitude = np.sqrt((np.abs(spectrum) ** 2).mean(axis=0)).astype(np.float32)
-            band_magnitude = np.asarray(self.band_matrix @ magnitude, dtype=np.float32)
+            _, band_magnitude = self.magnitudes(spectrum)
         if self.learned is not None and learned_families:
             # the learned families split what the DSP families left, in proportion to their masks
             left = np.float32(1.0) - sum(bin_masks.values(), np.zeros(spectrum.shape[1:], dtype=np.float32))
