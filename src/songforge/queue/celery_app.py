@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from celery import Celery
 
 from songforge.config import Settings
+from songforge.queue.acks import SettlingRequest
 
 RUN_JOB = "songforge.run_job"
 DEFAULT_QUEUE = "cpu"
@@ -58,7 +59,7 @@ def celery_app(settings: Settings, run_job: Callable[[str], None] | None = None)
         worker_send_task_events=False,
     )
     if run_job is not None:
-        app.task(name=RUN_JOB, ignore_result=True)(run_job)
+        app.task(name=RUN_JOB, ignore_result=True, Request=SettlingRequest)(run_job)
     return app
 
 

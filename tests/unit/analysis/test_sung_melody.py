@@ -4,8 +4,9 @@ struck again on the same pitch is two."""
 
 import numpy as np
 
-from songforge.engines.analysis import melody_of, transcribe
+from songforge.engines.analysis import transcribe
 from songforge.engines.analysis.melody import sung_melody
+from tests.unit.analysis.skyline import skyline
 
 SR = 22050
 TUNE = (64, 67, 69, 67, 64, 62, 60, 62, 64, 64, 62, 60)  # E G A G E D C D E E D C
@@ -36,7 +37,7 @@ def test_the_tune_comes_back_over_a_quieter_harmony_a_third_above_it() -> None:
     sung = voice(TUNE, 0.3) + backing
     assert [note.pitch for note in sung_melody(sung, SR)] == list(TUNE)
     # The skyline of every note heard would sing the harmony instead: the test tells the two apart.
-    assert [note.pitch for note in melody_of(transcribe(sung, SR))] != list(TUNE)
+    assert [note.pitch for note in skyline(transcribe(sung, SR))] != list(TUNE)
 
 
 def test_a_held_note_with_vibrato_stays_one_note_and_one_struck_again_is_a_new_note() -> None:

@@ -8,10 +8,11 @@ from functools import cache
 import numpy as np
 import pytest
 
-from songforge.engines.analysis import TranscribedNote, melody_of, transcribe
+from songforge.engines.analysis import TranscribedNote, transcribe
 from songforge.engines.generation.score import InstrumentChoice, Note
 from songforge.engines.generation.synth import SoundFontSynth
 from songforge.engines.separation.dsp.render import timgm6mb_path
+from tests.unit.analysis.skyline import skyline
 
 SR = 22050
 C_MAJOR = (60, 62, 64, 65, 67, 69, 71, 72, 74, 76)
@@ -73,7 +74,7 @@ def recall_of_pitch_classes(written: tuple[Note, ...], heard: tuple[TranscribedN
 
 def test_a_sine_tune_comes_back_note_for_note_and_on_time() -> None:
     written = tune()
-    heard = melody_of(transcribe(sine_tune(written), SR))
+    heard = skyline(transcribe(sine_tune(written), SR))
     assert [note.pitch for note in heard] == [note.pitch for note in written]
     starts = np.array([note.start for note in heard]) - np.array([note.start for note in written])
     assert np.max(np.abs(starts)) < 0.03
@@ -86,7 +87,7 @@ def test_a_soundfont_tune_over_chords_is_recovered_in_order(program: int, instru
     seconds = seconds_of(written)
     audio = played(written, program, seconds) + played(chords_under(written), 0, seconds)
     notes = transcribe(audio, SR)
-    heard = melody_of(notes)
+    heard = skyline(notes)
     assert len(notes) > len(heard)  # the chords were heard too, and left out of the tune
     assert recall_of_pitch_classes(written, heard) >= MIN_RECALL, instrument
     # Chord tones (C3–G3) surface only where a decaying tune note was heard ending early.
@@ -121,20 +122,20 @@ def note(start: float, end: float, pitch: int) -> TranscribedNote:
 
 def test_the_tune_is_the_top_line_and_chord_tones_under_it_are_left_out() -> None:
     notes = [note(0.0, 1.0, 72), note(0.0, 2.0, 60), note(0.0, 2.0, 64), note(1.0, 2.0, 71), note(1.01, 2.0, 55)]
-    assert [(n.start, n.end, n.pitch) for n in melody_of(notes)] == [(0.0, 1.0, 72), (1.0, 2.0, 71)]
+    assert [(n.start, n.end, n.pitch) for n in skyline(notes)] == [(0.0, 1.0, 72), (1.0, 2.0, 71)]
 
 
 def test_a_higher_note_cuts_the_one_under_it_which_comes_back_while_it_still_sounds() -> None:
     notes = [note(0.0, 1.0, 67), note(0.5, 0.8, 72), note(0.78, 1.3, 65)]
-    heard = [(n.start, n.end, n.pitch) for n in melody_of(notes)]
+    heard = [(n.start, n.end, n.pitch) for n in skyline(notes)]
     assert heard == [(0.0, 0.5, 67), (0.5, 0.8, 72), (0.8, 1.0, 67), (1.0, 1.3, 65)]
 
 
 def test_a_note_struck_again_at_the_same_pitch_is_a_new_note() -> None:
     notes = [note(0.0, 0.6, 67), note(0.5, 1.0, 67)]
-    assert [(n.start, n.end) for n in melody_of(notes)] == [(0.0, 0.5), (0.5, 1.0)]
+    assert [(n.start, n.end) for n in skyline(notes)] == [(0.0, 0.5), (0.5, 1.0)]
 
 
 def test_blips_shorter_than_80_ms_are_not_part_of_the_tune() -> None:
     notes = [note(0.0, 0.05, 90), note(0.0, 0.5, 60), note(0.5, 0.56, 62), note(0.56, 1.0, 64), note(0.98, 1.5, 80)]
-    assert [n.pitch for n in melody_of(notes)] == [60, 64, 80]
+    assert [n.pitch for n in skyline(notes)] == [60, 64, 80]

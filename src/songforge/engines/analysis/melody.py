@@ -1,5 +1,4 @@
-"""The tune: of a transcription, at each moment the highest note sounding (the "skyline" of the notes); of a
-singer's (separated) vocals, the one line a voice sings through basic-pitch's note activations.
+"""The tune of a singer's (separated) vocals: the one line a voice sings through basic-pitch's note activations.
 
 Separated vocals are not one clean voice: a harmony a third or sixth away, overtones an octave up, instruments
 bleeding through and consonants all light up notes of their own, and every extra note shifts the tune a cover
@@ -10,10 +9,7 @@ is split into repeated notes only where the onset activation says the singer str
 
 from __future__ import annotations
 
-import heapq
 import itertools
-from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 import scipy.signal
@@ -47,38 +43,6 @@ RESTRIKE_ONSET = 0.65
 # Each part of a re-struck note lasts at least this long (vibrato stirs the onsets of a long note too).
 MIN_RESTRIKE_S = 0.12
 ACTIVATION_FLOOR = 1e-4  # keeps the log of a silent key finite
-
-
-def melody_of(notes: Sequence[TranscribedNote]) -> tuple[TranscribedNote, ...]:
-    """A monophonic line: from notes at least MIN_MELODY_NOTE_S long, the highest sounding at each moment (of
-    two at one pitch, the later struck). A note is cut short where a higher one starts and comes back, as a
-    note of its own, if it still sounds when that one ends; pieces shorter than MIN_MELODY_NOTE_S are dropped."""
-    long_enough = sorted((note for note in notes if note.end - note.start >= MIN_MELODY_NOTE_S), key=start_of)
-    boundaries = sorted({time for note in long_enough for time in (note.start, note.end)})
-    sounding: list[tuple[int, float, int]] = []  # a heap of (−pitch, −start, index): the top note first
-    pieces: list[TranscribedNote] = []
-    sources: list[int] = []
-    struck = 0
-    for left, right in itertools.pairwise(boundaries):
-        while struck < len(long_enough) and long_enough[struck].start <= left:
-            note = long_enough[struck]
-            heapq.heappush(sounding, (-note.pitch, -note.start, struck))
-            struck += 1
-        while sounding and long_enough[sounding[0][2]].end <= left:
-            heapq.heappop(sounding)
-        if not sounding:
-            continue
-        top = sounding[0][2]
-        if sources and sources[-1] == top and pieces[-1].end == left:
-            pieces[-1] = replace(pieces[-1], end=right)
-        else:
-            pieces.append(replace(long_enough[top], start=left, end=right))
-            sources.append(top)
-    return tuple(piece for piece in pieces if piece.end - piece.start >= MIN_MELODY_NOTE_S)
-
-
-def start_of(note: TranscribedNote) -> float:
-    return note.start
 
 
 def sung_melody(

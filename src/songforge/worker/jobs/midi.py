@@ -1,6 +1,6 @@
 """midi task: the notes of a clip songforge did not generate (an upload, a join of uploads), transcribed per
-stem — the sung line from the separated vocals, everything else from the accompaniment — and attached to the
-clip, so the MIDI route answers from then on."""
+stem — the line one voice sings through the vocals separated at several pitches (as a cover reads it),
+everything else from the accompaniment — and attached to the clip, so the MIDI route answers from then on."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from songforge.core.jobs import MidiParams
 from songforge.core.lifecycle import AttachedFile
 from songforge.core.stem_sets import StemSet
 from songforge.core.urls import ASSET_ROLE, asset_blob_name
-from songforge.engines.analysis import TranscribedNote, melody_of, transcribe
+from songforge.engines.analysis import TranscribedNote, transcribe
+from songforge.engines.analysis.basic_pitch_model import MODEL_RATE
+from songforge.engines.analysis.melody import sung_melody
+from songforge.engines.analysis.sung_vocals import sung_vocals
 from songforge.engines.separation import separate
 from songforge.worker.context import JobContext, JobFailed, JobResult
 from songforge.worker.inputs import read_clip_master, separation_options
@@ -22,18 +25,25 @@ from songforge.worker.inputs import read_clip_master, separation_options
 
 def run(context: JobContext, params: MidiParams) -> JobResult:
     audio = read_clip_master(context, params.clip_id, "transcribe")
+    options = separation_options(context)
     try:
-        vocals, accompaniment = separate(
+        vocals = sung_vocals(
+            audio.samples,
+            audio.sample_rate,
+            options,
+            lambda fraction, stage: context.progress(0.5 * fraction, stage),
+        )
+        _, accompaniment = separate(
             audio.samples,
             audio.sample_rate,
             StemSet.TWO,
-            lambda fraction, stage: context.progress(0.4 * fraction, stage),
-            separation_options(context),
+            lambda fraction, stage: context.progress(0.5 + 0.1 * fraction, stage),
+            options,
         )
     except ValueError as error:
         raise JobFailed(f"the audio could not be separated: {error}", error_type="invalid_audio") from error
-    sung = melody_of(transcribe(vocals.audio, audio.sample_rate))
-    context.progress(0.6, "vocals transcribed")
+    sung = sung_melody(vocals, MODEL_RATE)
+    context.progress(0.7, "vocals transcribed")
     played = transcribe(accompaniment.audio, audio.sample_rate)
     context.progress(0.95, "transcribed")
     body = {
