@@ -1,7 +1,9 @@
 """Engine and session factory: SQLite in WAL mode by default, PostgreSQL by URL."""
 
+import threading
+from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event
@@ -52,6 +54,58 @@ def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+class WriterTurns:
+    """The order in which the threads of this process write to one SQLite database (one writer at a time).
+
+    A writer that finds SQLite's lock taken polls for it with growing sleeps (up to 100 ms), so under load a
+    request could wait seconds while others kept taking the lock. Here writers wait in one line, first come
+    first served, each woken when its turn comes; background threads (job runners, webhook delivery, the
+    sweeper) stand in that line one at a time, so a request waits behind at most one of them and they still
+    get their turns. Reentrant: a nested session meets SQLite's own busy timeout, as before. Other processes
+    still meet SQLite's busy handler.
+    """
+
+    def __init__(self) -> None:
+        self._one_background_writer = threading.RLock()
+        self._changed = threading.Condition()
+        self._line: deque[int] = deque()  # the waiting threads, in arrival order
+        self._writer: int | None = None
+        self._depth = 0
+        self._local = threading.local()
+
+    def mark_background(self) -> None:
+        self._local.background = True
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        background = getattr(self._local, "background", False)
+        with self._one_background_writer if background else nullcontext():
+            self._wait_for_turn()
+            try:
+                yield
+            finally:
+                self._end_turn()
+
+    def _wait_for_turn(self) -> None:
+        me = threading.get_ident()
+        with self._changed:
+            if self._writer == me:
+                self._depth += 1
+                return
+            self._line.append(me)
+            while self._writer is not None or self._line[0] != me:
+                self._changed.wait()
+            self._line.popleft()
+            self._writer, self._depth = me, 1
+
+    def _end_turn(self) -> None:
+        with self._changed:
+            self._depth -= 1
+            if self._depth == 0:
+                self._writer = None
+                self._changed.notify_all()
+
+
 class Database:
     """Owns the engine and hands out sessions; one per process."""
 
@@ -62,12 +116,19 @@ class Database:
             make_engine(database_url, for_writes=False) if database_url.startswith("sqlite") else self.engine
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer_turns = WriterTurns() if database_url.startswith("sqlite") else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in a transaction: committed on success, rolled back on error."""
-        with self.sessions() as session, session.begin():
+        turn = self._writer_turns.turn() if self._writer_turns is not None else nullcontext()
+        with turn, self.sessions() as session, session.begin():
             yield session
+
+    def mark_background_thread(self) -> None:
+        """The calling thread does background work: its writes give way to requests (see WriterTurns)."""
+        if self._writer_turns is not None:
+            self._writer_turns.mark_background()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -56,7 +56,11 @@ class WorkerPool:
         self.downloads.join(timeout)
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
-        thread = threading.Thread(target=target, name=name, daemon=True)
+        def run() -> None:
+            self.services.db.mark_background_thread()
+            target()
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
         thread.start()
         self.threads.append(thread)
 

@@ -82,7 +82,11 @@ class WebhookSender:
         if len(claims) == 1:
             self._send(claims[0])
         else:
-            with ThreadPoolExecutor(min(self.concurrency, len(claims)), thread_name_prefix="webhook") as pool:
+            with ThreadPoolExecutor(
+                min(self.concurrency, len(claims)),
+                thread_name_prefix="webhook",
+                initializer=self.db.mark_background_thread,
+            ) as pool:
                 list(pool.map(self._send, claims))
         return len(claims)
 
