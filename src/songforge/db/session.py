@@ -1,6 +1,7 @@
 """Engine and session factory: SQLite in WAL mode by default, PostgreSQL by URL."""
 
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -8,6 +9,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+# How long a SQLite writer waits for the write lock before its statement fails with "database is locked".
+SQLITE_BUSY_TIMEOUT_S = 30
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ def make_engine(database_url: str, *, for_writes: bool = True, pool: PoolSetting
     if database_url.startswith("sqlite"):
         engine = create_engine(
             database_url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
             pool_size=20,
             max_overflow=40,
         )
@@ -50,7 +54,7 @@ def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 
@@ -61,11 +65,13 @@ class WriterTurns:
     request could wait seconds while others kept taking the lock. Here writers wait in one line, first come
     first served, each woken when its turn comes; background threads (job runners, webhook delivery, the
     sweeper) stand in that line one at a time, so a request waits behind at most one of them and they still
-    get their turns. Reentrant: a nested session meets SQLite's own busy timeout, as before. Other processes
-    still meet SQLite's busy handler.
+    get their turns. A thread that waited SQLITE_BUSY_TIMEOUT_S in line goes on to SQLite's own busy timeout
+    (a session opened inside another thread's turn fails as it did before the line, instead of waiting for
+    ever). Reentrant. Other processes still meet SQLite's busy handler.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, give_up_after_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+        self.give_up_after_s = give_up_after_s
         self._one_background_writer = threading.RLock()
         self._changed = threading.Condition()
         self._line: deque[int] = deque()  # the waiting threads, in arrival order
@@ -80,23 +86,32 @@ class WriterTurns:
     def turn(self) -> Iterator[None]:
         background = getattr(self._local, "background", False)
         with self._one_background_writer if background else nullcontext():
-            self._wait_for_turn()
+            mine = self._wait_for_turn()
             try:
                 yield
             finally:
-                self._end_turn()
+                if mine:
+                    self._end_turn()
 
-    def _wait_for_turn(self) -> None:
+    def _wait_for_turn(self) -> bool:
+        """True once it is this thread's turn; False after `give_up_after_s` in line."""
         me = threading.get_ident()
         with self._changed:
             if self._writer == me:
                 self._depth += 1
-                return
+                return True
             self._line.append(me)
+            give_up_at = time.monotonic() + self.give_up_after_s
             while self._writer is not None or self._line[0] != me:
-                self._changed.wait()
+                left = give_up_at - time.monotonic()
+                if left <= 0:
+                    self._line.remove(me)
+                    self._changed.notify_all()  # the next in line may be first now
+                    return False
+                self._changed.wait(left)
             self._line.popleft()
             self._writer, self._depth = me, 1
+            return True
 
     def _end_turn(self) -> None:
         with self._changed:
