@@ -17,14 +17,9 @@ def options_from_settings() -> SeparationOptions:
     """The operator's separation choices (SONGFORGE_MODEL_DIR, …), as the worker uses them."""
     try:
         from songforge.config import Settings
+        from songforge.worker.separation_options import separation_options
 
-        settings = Settings()
-        return SeparationOptions(
-            model_dir=str(settings.resolved_model_dir),
-            allow_download=settings.allow_model_download,
-            prefer_demucs=settings.prefer_demucs,
-            learned_twelve=settings.learned_twelve,
-        )
+        return separation_options(Settings())
     except Exception:  # noqa: BLE001 - invalid environment: fall back to the bundled models
         return SeparationOptions()
 

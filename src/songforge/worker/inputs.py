@@ -12,7 +12,6 @@ from songforge.core.stem_sets import TWELVE_STEMS, StemSet
 from songforge.core.work import clip_data_of, master_of_clip
 from songforge.engines.audio import AudioDecodeError, DecodedAudio, decode_file
 from songforge.engines.generation.mix import silent
-from songforge.engines.separation import SeparationOptions
 from songforge.worker.context import JobContext, JobFailed
 
 EXACT_STEMS_ENGINE = "exact stems (kept when the song was generated)"
@@ -99,14 +98,3 @@ def read_clip_data(context: JobContext, clip_id: str) -> dict[str, Any]:
     if data is None:
         raise JobFailed(f"clip {clip_id} no longer exists in this account", error_type="no_source")
     return data
-
-
-def separation_options(context: JobContext) -> SeparationOptions:
-    """The operator's separation choices (model dir, downloads, demucs first), for every job that separates."""
-    settings = context.services.settings
-    return SeparationOptions(
-        model_dir=str(settings.resolved_model_dir),
-        allow_download=settings.allow_model_download,
-        prefer_demucs=settings.prefer_demucs,
-        learned_twelve=settings.learned_twelve,
-    )

@@ -16,7 +16,8 @@ from songforge.engines.analysis.sung_vocals import sung_vocals
 from songforge.engines.generation.score import MusicalAnchor, SongRequest
 from songforge.engines.generation.sources import SourceSong, lead_pitches
 from songforge.worker.context import JobContext, JobFailed, JobResult
-from songforge.worker.inputs import read_clip_data, read_clip_master, read_song_document, separation_options
+from songforge.worker.inputs import read_clip_data, read_clip_master, read_song_document
+from songforge.worker.separation_options import separation_options
 from songforge.worker.songs import SongClip, make_song_clips, voice_of
 
 # A line of the vocalise sung when neither the request nor the source has words.
@@ -74,7 +75,7 @@ def _transcribed(context: JobContext, clip_id: str) -> tuple[SourceSong, tuple[i
         vocals = sung_vocals(
             audio.samples,
             audio.sample_rate,
-            separation_options(context),
+            separation_options(context.services.settings),
             lambda fraction, stage: context.progress(0.08 * fraction, stage),
         )
     except ValueError as error:

@@ -20,12 +20,13 @@ from songforge.engines.analysis.melody import sung_melody
 from songforge.engines.analysis.sung_vocals import sung_vocals
 from songforge.engines.separation import separate
 from songforge.worker.context import JobContext, JobFailed, JobResult
-from songforge.worker.inputs import read_clip_master, separation_options
+from songforge.worker.inputs import read_clip_master
+from songforge.worker.separation_options import separation_options
 
 
 def run(context: JobContext, params: MidiParams) -> JobResult:
     audio = read_clip_master(context, params.clip_id, "transcribe")
-    options = separation_options(context)
+    options = separation_options(context.services.settings)
     try:
         vocals = sung_vocals(
             audio.samples,

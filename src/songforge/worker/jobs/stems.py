@@ -9,8 +9,9 @@ from songforge.core.lifecycle import ClipOutput
 from songforge.core.stem_sets import StemSet
 from songforge.engines.separation import separate_stream
 from songforge.worker.context import JobContext, JobFailed, JobResult
-from songforge.worker.inputs import ExactStems, exact_stems_of, read_clip_master, separation_options
+from songforge.worker.inputs import ExactStems, exact_stems_of, read_clip_master
 from songforge.worker.publish import ClipPublisher, ClipToPublish, blocks_of_stems
+from songforge.worker.separation_options import separation_options
 
 # Shares of the task's progress: decoding the master, then separating and publishing side by side
 # (publishing's share is what is left to write once the separation has finished).
@@ -48,7 +49,7 @@ def run(context: JobContext, params: StemParams) -> JobResult:
         return _publish_exact_stems(context, exact)
     audio = read_clip_master(context, params.source_clip_id, "separate")
     context.progress(DECODE_SHARE, "decoded")
-    options = separation_options(context)
+    options = separation_options(context.services.settings)
     clips = [
         ClipToPublish(clip_id=clip_id, title=data["title"], stem=stem_name)
         for clip_id, data, stem_name in zip(
