@@ -2,7 +2,10 @@
 
     python bench/train_twelve.py render        # the training songs, cached under bench/.cache/train-twelve/
     python bench/train_twelve.py train         # the weights, their manifest and a log
-    python bench/train_twelve.py all           # both (the committed weights: render, then train)
+    python bench/train_twelve.py all           # both
+    python bench/train_twelve.py train --warm-start --steps 3000 --learning-rate 0.001 --seed 1
+                                               # more steps from the weights there are (the manifest keeps
+                                               # the whole chain of commands; the log grows by a section)
 
 Data recipe (everything inside `heldout.SEEN`, nothing the held-out benchmark songs are made of):
 - songs: `TRAINING_SEEDS`, each `SONG_SECONDS` long, composed by bench/testset.py's `Composer` (its tempi,
@@ -167,6 +170,7 @@ class TrainConfig:
     batch: int = 8
     learning_rate: float = 2e-3
     threads: int = 2
+    warm_start: bool = False  # start from the committed weights instead of a fresh model
 
 
 class Examples:
@@ -259,6 +263,11 @@ def train(config: TrainConfig, command: str) -> dict[str, object]:
     songs = [np.load(song_path(seed)) for seed in TRAINING_SEEDS]  # float16: 4 GB for 400 songs
     examples = Examples(songs, np.random.default_rng(config.seed))
     model = MaskNet(MaskNetConfig())
+    earlier = json.loads(MANIFEST.read_text()) if config.warm_start else None
+    if earlier is not None:
+        if hashlib.sha256(WEIGHTS.read_bytes()).hexdigest() != earlier["sha256"]:
+            raise SystemExit(f"{WEIGHTS} does not match {MANIFEST}: nothing to warm-start from")
+        model.load_state_dict(torch.load(WEIGHTS, weights_only=True))
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=config.learning_rate, total_steps=config.steps, pct_start=0.05
@@ -270,7 +279,7 @@ def train(config: TrainConfig, command: str) -> dict[str, object]:
     LOG.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
     losses: list[float] = []
-    with LOG.open("w") as log:
+    with LOG.open("a" if earlier is not None else "w") as log:
         log.write(f"# {command}\n# {json.dumps(asdict(config))}\n")
         for step in range(1, config.steps + 1):
             stems = torch.from_numpy(examples.batch(config.batch))
@@ -309,9 +318,9 @@ def train(config: TrainConfig, command: str) -> dict[str, object]:
         "file": WEIGHTS.name,
         "sha256": digest,
         "bytes": WEIGHTS.stat().st_size,
-        "command": command,
+        "command": command if earlier is None else f"{earlier['command']} && {command}",
         "model": asdict(MaskNetConfig()),
-        "training": asdict(config),
+        "training": asdict(config) if earlier is None else [*_stages(earlier), asdict(config)],
         "data": {
             "seeds": f"{TRAINING_SEEDS.start}-{TRAINING_SEEDS.stop - 1}",
             "song_seconds": SONG_SECONDS,
@@ -323,12 +332,18 @@ def train(config: TrainConfig, command: str) -> dict[str, object]:
             "equaliser_db": EQ_DB,
         },
         "device": f"cpu ({config.threads} threads, torch {torch.__version__})",
-        "seconds": round(time.time() - started),
+        "seconds": round(time.time() - started) + (int(earlier["seconds"]) if earlier is not None else 0),
         "final_loss": round(float(np.mean(losses[-200:])), 4),
     }
     MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n")
     print(json.dumps(manifest, indent=2))
     return manifest
+
+
+def _stages(manifest: dict[str, object]) -> list[object]:
+    """The training stages an earlier manifest records (one, or the list of a warm-started run)."""
+    training = manifest["training"]
+    return list(training) if isinstance(training, list) else [training]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -338,12 +353,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
     parser.add_argument("--steps", type=int, default=TrainConfig.steps)
     parser.add_argument("--threads", type=int, default=TrainConfig.threads)
+    parser.add_argument("--learning-rate", type=float, default=TrainConfig.learning_rate)
+    parser.add_argument("--warm-start", action="store_true", help="continue from the committed weights")
     args = parser.parse_args(argv)
     command = "python bench/train_twelve.py " + " ".join(sys.argv[1:] if argv is None else argv)
     if args.phase in ("render", "all"):
         render_all(args.jobs)
     if args.phase in ("train", "all"):
-        train(TrainConfig(seed=args.seed, steps=args.steps, threads=args.threads), command)
+        config = TrainConfig(
+            seed=args.seed,
+            steps=args.steps,
+            learning_rate=args.learning_rate,
+            threads=args.threads,
+            warm_start=args.warm_start,
+        )
+        train(config, command)
 
 
 if __name__ == "__main__":
