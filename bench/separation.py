@@ -2,7 +2,7 @@
 
     python bench/separation.py [--songs N] [--seconds S] [--quick] [--rss-minutes M | --no-rss]
                                [--held-out-songs N] [--held-out-seconds S] [--held-out-only | --no-held-out]
-                               [--dsp] [--model-dir DIR] [--no-cli]
+                               [--dsp | --learned-families all|NAME,…] [--model-dir DIR] [--no-cli]
 
 Two test sets, scored side by side:
 - seen: `bench/testset.py` (multitrack songs rendered per instrument family through FluidR3_GM, eSpeak-sung
@@ -59,6 +59,7 @@ from reports import write_report
 from songforge.engines.separation import SeparationOptions, StemSet, separate
 from songforge.engines.separation.stems import TWELVE_STEMS, TWO_STEMS
 from songforge.engines.separation.stft import istft, stft
+from songforge.engines.separation.twelve import ACCOMPANIMENT_STEMS
 
 EPS = 1e-7
 RESULTS = HERE / "results" / "separation.json"
@@ -443,6 +444,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--no-reference", action="store_true")
     ap.add_argument("--no-cli", action="store_true", help="skip timing `songforge separate` on a 3-minute input")
     ap.add_argument("--dsp", action="store_true", help="Twelve's DSP/NMF fallback instead of the learned masks")
+    ap.add_argument(
+        "--learned-families",
+        default=None,
+        help='families the mask model splits: "all", or names joined by commas (default: the engine\'s routing)',
+    )
     ap.add_argument("--model-dir", default=None, help="a model directory (e.g. with retrained twelve-masknet.pt)")
     ap.add_argument("--output", default=None, help=f"default {RESULTS} ({HELD_OUT_RESULTS} with --held-out-only)")
     a = ap.parse_args(argv)
@@ -468,6 +474,7 @@ def _config(a: argparse.Namespace, torch_threads: int) -> dict[str, Any]:
         "torch_threads": torch_threads,
         "twelve_path": "dsp (hpss + nmf)" if a.dsp else "learned masks where weights load, else dsp",
         "model_dir": a.model_dir,
+        "learned_families": a.learned_families or "the engine's routing",
         "cpu_count": os.cpu_count(),
         "testset": f"bench/testset.py v{testset.TESTSET_VERSION} (FluidR3_GM instruments, eSpeak vocals)",
         "held_out_testset": f"bench/heldout.py v{heldout.HELD_OUT_VERSION} (OPL3 FM instruments, AVL/OPL3 kits, "
@@ -493,6 +500,16 @@ def _reference(warm: np.ndarray, report: dict) -> Separator | None:
     return fn
 
 
+def _learned_families(choice: str | None) -> tuple[str, ...] | None:
+    if choice is None:
+        return None
+    names = ACCOMPANIMENT_STEMS if choice == "all" else tuple(name.strip() for name in choice.split(","))
+    unknown = sorted(set(names) - set(ACCOMPANIMENT_STEMS))
+    if unknown:
+        raise SystemExit(f"--learned-families: not instrument stems: {', '.join(unknown)}")
+    return names
+
+
 def main(argv: list[str] | None = None) -> dict:
     a = _args(argv)
     import torch
@@ -513,7 +530,12 @@ def main(argv: list[str] | None = None) -> dict:
         t0 = time.perf_counter()
         held_songs = heldout.build_held_out_set(a.held_out_songs, a.held_out_seconds, a.held_out_seed)
         report["config"]["held_out_build_s"] = round(time.perf_counter() - t0, 1)
-    options = SeparationOptions(model_dir=a.model_dir, prefer_demucs=False, learned_twelve=not a.dsp)
+    options = SeparationOptions(
+        model_dir=a.model_dir,
+        prefer_demucs=False,
+        learned_twelve=not a.dsp,
+        learned_families=_learned_families(a.learned_families),
+    )
 
     # cold start: dictionary learning (or cache load) + model load, on 3 s of the first song
     warm = (seen_songs or held_songs)[0].mix[:, : 3 * testset.SAMPLE_RATE]

@@ -71,11 +71,10 @@ def test_each_stem_names_the_method_that_made_it_and_the_stems_add_up_to_the_mix
 
 def accompaniment_split(learned_families: tuple[str, ...]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict]:
     """The true instrument stems and the separator's split of their sum, with `learned_families` routed to the
-    trained model (the rest to the DSP path)."""
+    trained model (the rest to the DSP path) by `SeparationOptions.learned_families`."""
     truth = multitrack()
     accompaniment = mix_of(truth.values()).astype(np.float32)
-    params = dataclasses.replace(twelve.DEFAULT_TWELVE_PARAMS, learned_families=learned_families)
-    separator = twelve._ChunkSeparator(OPTIONS, params)
+    separator = twelve._ChunkSeparator(dataclasses.replace(OPTIONS, learned_families=learned_families))
     return truth, separator.accompaniment(accompaniment), separator.methods()
 
 

@@ -159,6 +159,8 @@ class _ChunkSeparator:
 
     def __init__(self, options: SeparationOptions, params: TwelveParams = DEFAULT_TWELVE_PARAMS) -> None:
         self.options = options
+        if options.learned_families is not None:
+            params = replace(params, learned_families=options.learned_families)
         self.params = params
         self.learned = load_learned_masks(options)
         # the DSP path's dictionary is only built (1-3 s) when some family takes the DSP path
