@@ -18,8 +18,8 @@ eight songs. Absent stems are silent arrays (the benchmark scores only the stems
 exactly the sum of the stems (effects go on the stems, nothing on the master but one gain).
 
 Seeds 9000-9009 are the benchmark's held-out songs; 9050-9059 are held-out *validation* songs, the only
-held-out songs any choice of the engine was made on (which Twelve families take the trained mask model's
-masks, `TwelveParams.learned_families`); nothing is chosen on the benchmark's.
+held-out songs any choice of the engine was made on (the trained mask model's share of each Twelve stem's
+mask, `TwelveParams.model_shares`); nothing is chosen on the benchmark's.
 
 eSpeak inside Praat carries state from one utterance to the next (the same word comes out differently the
 second time in a process), so each song is rendered in a fresh process with Praat's random seed fixed:

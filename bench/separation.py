@@ -2,7 +2,7 @@
 
     python bench/separation.py [--songs N] [--seconds S] [--quick] [--rss-minutes M | --no-rss]
                                [--held-out-songs N] [--held-out-seconds S] [--held-out-only | --no-held-out]
-                               [--dsp | --learned-families all|NAME,…] [--model-dir DIR] [--no-cli]
+                               [--dsp | --model-shares S|FAMILY=S,…] [--model-dir DIR] [--no-cli]
 
 Two test sets, scored side by side:
 - seen: `bench/testset.py` (multitrack songs rendered per instrument family through FluidR3_GM, eSpeak-sung
@@ -445,9 +445,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--no-cli", action="store_true", help="skip timing `songforge separate` on a 3-minute input")
     ap.add_argument("--dsp", action="store_true", help="Twelve's DSP/NMF fallback instead of the learned masks")
     ap.add_argument(
-        "--learned-families",
+        "--model-shares",
         default=None,
-        help='families the mask model splits: "all", or names joined by commas (default: the engine\'s routing)',
+        help="the mask model's share of each family's mask: one number for every family, or FAMILY=SHARE pairs "
+        "joined by commas, the others 0 (default: the engine's shares)",
     )
     ap.add_argument("--model-dir", default=None, help="a model directory (e.g. with retrained twelve-masknet.pt)")
     ap.add_argument("--output", default=None, help=f"default {RESULTS} ({HELD_OUT_RESULTS} with --held-out-only)")
@@ -474,7 +475,7 @@ def _config(a: argparse.Namespace, torch_threads: int) -> dict[str, Any]:
         "torch_threads": torch_threads,
         "twelve_path": "dsp (hpss + nmf)" if a.dsp else "learned masks where weights load, else dsp",
         "model_dir": a.model_dir,
-        "learned_families": a.learned_families or "the engine's routing",
+        "model_shares": a.model_shares or "the engine's",
         "cpu_count": os.cpu_count(),
         "testset": f"bench/testset.py v{testset.TESTSET_VERSION} (FluidR3_GM instruments, eSpeak vocals)",
         "held_out_testset": f"bench/heldout.py v{heldout.HELD_OUT_VERSION} (OPL3 FM instruments, AVL/OPL3 kits, "
@@ -500,14 +501,16 @@ def _reference(warm: np.ndarray, report: dict) -> Separator | None:
     return fn
 
 
-def _learned_families(choice: str | None) -> tuple[str, ...] | None:
+def _model_shares(choice: str | None) -> tuple[tuple[str, float], ...] | None:
     if choice is None:
         return None
-    names = ACCOMPANIMENT_STEMS if choice == "all" else tuple(name.strip() for name in choice.split(","))
-    unknown = sorted(set(names) - set(ACCOMPANIMENT_STEMS))
+    if "=" not in choice:
+        return tuple((stem, float(choice)) for stem in ACCOMPANIMENT_STEMS)
+    pairs = tuple((name.strip(), float(share)) for name, share in (pair.split("=") for pair in choice.split(",")))
+    unknown = sorted({name for name, _ in pairs} - set(ACCOMPANIMENT_STEMS))
     if unknown:
-        raise SystemExit(f"--learned-families: not instrument stems: {', '.join(unknown)}")
-    return names
+        raise SystemExit(f"--model-shares: not instrument stems: {', '.join(unknown)}")
+    return pairs
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -534,7 +537,7 @@ def main(argv: list[str] | None = None) -> dict:
         model_dir=a.model_dir,
         prefer_demucs=False,
         learned_twelve=not a.dsp,
-        learned_families=_learned_families(a.learned_families),
+        model_shares=_model_shares(a.model_shares),
     )
 
     # cold start: dictionary learning (or cache load) + model load, on 3 s of the first song

@@ -58,28 +58,39 @@ def test_each_stem_names_the_method_that_made_it_and_the_stems_add_up_to_the_mix
     mix, est, methods = separated_with(OPTIONS)
     model = learned.load_learned_masks(OPTIONS)
     assert model is not None and model.method.startswith("masknet-")
-    routed = twelve.DEFAULT_TWELVE_PARAMS.learned_families
     for name in TWELVE_STEMS[2:]:
-        if name in routed:
-            assert methods[name] == model.method
-        else:
-            assert "nmf-gm-dictionary" in methods[name] or methods[name] == "noise-texture+residual"
+        assert names_its_blend(methods[name], model.method, model_share(name)), name
     assert methods["Vocals"].startswith("spleeter-2stems")
     total = sum(est.values())
     assert 10 * np.log10(np.sum((total - mix) ** 2) / np.sum(mix**2) + 1e-30) < -60
 
 
-def accompaniment_split(learned_families: tuple[str, ...]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict]:
-    """The true instrument stems and the separator's split of their sum, with `learned_families` routed to the
-    trained model (the rest to the DSP path) by `SeparationOptions.learned_families`."""
+def model_share(stem: str) -> float:
+    return twelve.DEFAULT_TWELVE_PARAMS.model_shares.get(stem, 0.0)
+
+
+def names_its_blend(method: str, model_method: str, share: float) -> bool:
+    """A stem's method names the model alone, the DSP path alone, or the model's share and the DSP path."""
+    if share >= 1.0:
+        return method == model_method
+    if share > 0.0:
+        return method.startswith(f"{model_method}×{share:g}+") and "nmf-gm-dictionary" in method
+    return "nmf-gm-dictionary" in method or method == "noise-texture+residual"
+
+
+def accompaniment_split(
+    shares: tuple[tuple[str, float], ...],
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict]:
+    """The true instrument stems and the separator's split of their sum, with the model's `shares` of the
+    stems' masks (`SeparationOptions.model_shares`; the rest from the DSP path)."""
     truth = multitrack()
     accompaniment = mix_of(truth.values()).astype(np.float32)
-    separator = twelve._ChunkSeparator(dataclasses.replace(OPTIONS, learned_families=learned_families))
+    separator = twelve._ChunkSeparator(dataclasses.replace(OPTIONS, model_shares=shares))
     return truth, separator.accompaniment(accompaniment), separator.methods()
 
 
 def test_the_trained_model_alone_finds_the_drums_and_the_bass() -> None:
-    truth, est, methods = accompaniment_split(twelve.ACCOMPANIMENT_STEMS)
+    truth, est, methods = accompaniment_split(tuple((stem, 1.0) for stem in twelve.ACCOMPANIMENT_STEMS))
     model = learned.load_learned_masks(OPTIONS)
     assert model is not None
     assert {methods[f] for f in twelve.ACCOMPANIMENT_STEMS} == {model.method}
@@ -89,11 +100,12 @@ def test_the_trained_model_alone_finds_the_drums_and_the_bass() -> None:
 
 
 def test_families_split_between_the_model_and_the_dsp_path_still_partition_the_mix() -> None:
-    truth, est, methods = accompaniment_split(("Strings", "Brass", "Woodwinds", "FX"))
+    truth, est, methods = accompaniment_split((("Strings", 1.0), ("Brass", 1.0), ("Drums", 0.5), ("FX", 1.0)))
     model = learned.load_learned_masks(OPTIONS)
     assert model is not None
     assert methods["Strings"] == methods["FX"] == model.method
-    assert "nmf-gm-dictionary" in methods["Drums"] and "nmf-gm-dictionary" in methods["Bass"]
+    assert names_its_blend(methods["Drums"], model.method, 0.5)
+    assert names_its_blend(methods["Bass"], model.method, 0.0)
     accompaniment = mix_of(truth.values())
     total = sum(est.values())
     assert np.sum((total - accompaniment) ** 2) < 1e-9 * np.sum(accompaniment**2)
@@ -133,8 +145,8 @@ def test_retrained_weights_in_the_model_directory_are_used(tmp_path: Path) -> No
     digest = learned.hashlib.sha256(weights.read_bytes()).hexdigest()
     weights.with_suffix(".json").write_text(json.dumps({"sha256": digest}))
     _, _, methods = separated_with(SeparationOptions(model_dir=str(model_dir), prefer_demucs=False), 2.0)
-    routed = twelve.DEFAULT_TWELVE_PARAMS.learned_families
-    assert routed and all(methods[name] == f"masknet-{digest[:8]}" for name in routed)
+    blended = [stem for stem in twelve.ACCOMPANIMENT_STEMS if model_share(stem) > 0.0]
+    assert blended and all(methods[stem].startswith(f"masknet-{digest[:8]}") for stem in blended)
 
 
 def test_learned_twelve_off_uses_the_dsp_path() -> None:
@@ -154,11 +166,10 @@ def test_with_htdemucs_6s_weights_demucs_gives_its_stems_and_the_model_the_rest(
     for name in ("Drums", "Bass", "Guitar", "Keyboard"):
         assert methods[name] == f"demucs-{twelve.DEMUCS_MODEL}"
     assert methods["Vocals"].startswith(f"demucs-{twelve.DEMUCS_MODEL}")
+    model = learned.load_learned_masks(SeparationOptions())
+    assert model is not None
     for name in ("Strings", "Brass", "Woodwinds", "Percussion", "Synth", "FX"):
-        if name in twelve.DEFAULT_TWELVE_PARAMS.learned_families:
-            assert methods[name].startswith("masknet-"), name
-        else:
-            assert "nmf-gm-dictionary" in methods[name], name
+        assert names_its_blend(methods[name], model.method, model_share(name)), name
     assert residual_db(mix, out) < -60
 
 

@@ -41,9 +41,10 @@ class SeparationOptions:
     allow_download: bool = False  # fetch optional weights on first use (sha256-checked)
     prefer_demucs: bool = True  # use demucs for the stems it knows when its weights are present
     learned_twelve: bool = True  # Twelve: the trained family mask model (learned.py) rather than the DSP path
-    # Twelve: the families the model splits (None: those it beat the DSP path on, TwelveParams.learned_families);
-    # a retrained model in `model_dir` may earn others.
-    learned_families: tuple[str, ...] | None = None
+    # Twelve: (family, share) pairs, the trained model's share of each family's mask, the DSP path having the
+    # rest (None: the shares chosen on validation songs, TwelveParams.model_shares; a family left out: 0).
+    # A retrained model in `model_dir` may earn other shares.
+    model_shares: tuple[tuple[str, float], ...] | None = None
     device: str = "cpu"
 
 

@@ -5,13 +5,12 @@
    Keyboard (its "piano"); the next stage only splits demucs' "other" among the families it lacks).
 2. Lead vs backing vocals: a spatial time-frequency mask on the vocal stem (lead = centre-panned energy,
    backing = side/wide energy; `dsp/spatial.py`). A mono mix has no side, so Backing Vocals is silent.
-Instruments: each family from the better of two methods, per stem (`TwelveParams.learned_families`, chosen
-   on held-out validation songs). Learned (when `options.learned_twelve` and the weights load, `learned.py`):
-   the trained mask model (`masknet.py`) reads the accompaniment's band magnitudes and answers ten masks
-   that sum to one. DSP (steps 3-7 below; every family when the model is off or missing). The DSP families
-   take their DSP shares; the learned families split what is left in proportion to their learned masks;
-   the masks are spread from bands to STFT bins and applied to the stereo accompaniment; FX keeps the
-   residual.
+Instruments: each family's mask blends two methods, in a share per family (`TwelveParams.model_shares`,
+   chosen on held-out validation songs). Learned (when `options.learned_twelve` and the weights load,
+   `learned.py`): the trained mask model (`masknet.py`) reads the accompaniment's band magnitudes and
+   answers ten masks that sum to one. DSP (steps 3-7 below; every family, whole, when the model is off or
+   missing). The masks are spread from bands to STFT bins, blended, scaled down where a bin would be
+   claimed more than once over, and applied to the stereo accompaniment; FX keeps the residual.
 3. Drums vs pitched: median-filtering HPSS of the accompaniment (`dsp/hpss.py`, on log-linear bands).
    The percussive part goes to Drums.
 4.-6. Bass, Guitar, Keyboard, Strings, Brass, Woodwinds, Percussion, Synth: supervised
@@ -71,6 +70,7 @@ NMF_ITERATIONS = 30
 
 # Everything after the two vocal stems comes out of the accompaniment.
 ACCOMPANIMENT_STEMS: tuple[str, ...] = TWELVE_STEMS[2:]
+INSTRUMENT_FAMILIES: tuple[str, ...] = ACCOMPANIMENT_STEMS[:-1]  # all but FX, which is the residual
 
 DEMUCS_MODEL = "htdemucs_6s"
 DEMUCS_STEMS: dict[str, str] = {"Drums": "drums", "Bass": "bass", "Guitar": "guitar", "Keyboard": "piano"}
@@ -120,11 +120,25 @@ class TwelveParams:
     # other than Bass and Drums are damped there. None or 0: off.
     bass_only_below_hz: float | None = 150.0
     lowest_pitch_except_bass: int = 40  # MIDI (E2): lower templates of families other than Bass are not used
-    # With the trained mask model loaded, these families take its masks; the others keep the DSP path's.
-    # Per stem, the method with the higher SDR on held-out validation songs (bench/heldout.py seeds
-    # 9050-9059, never the benchmark's 9000-9009): Keyboard, Brass, Percussion, Synth and FX gained
-    # 0.4-1.2 dB from the model; Drums, Bass, Guitar, Strings and Woodwinds lost 0.2-5 dB with it.
-    learned_families: tuple[str, ...] = ("Keyboard", "Brass", "Percussion", "Synth", "FX")
+    # With the trained mask model loaded, each stem's mask is this share of the model's mask plus the rest of
+    # the DSP path's (absent: 0, the DSP path alone; the DSP path's FX mask is what its families leave).
+    # Chosen on held-out validation songs (bench/heldout.py seeds 9050-9059, never the benchmark's
+    # 9000-9009) with `bench/separation.py --model-shares`, from shares 0, 0.25, 0.5, 0.75 and 1: against
+    # routing each stem whole to the better method, every instrument stem gained (Drums 2.80 -> 4.01 dB,
+    # Bass 2.92 -> 3.10, Percussion 0.87 -> 1.76, Synth -0.45 -> -0.02; mean 0.79 -> 1.13 dB).
+    model_shares: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType(
+            {
+                "Drums": 0.75,
+                "Keyboard": 0.75,
+                "Brass": 0.75,
+                "Woodwinds": 0.5,
+                "Percussion": 1.0,
+                "Synth": 0.75,
+                "FX": 1.0,
+            }
+        )
+    )
     harmonic_families: tuple[str, ...] = (*PITCHED, "Drums")  # compete for the harmonic part
     percussive_families: tuple[str, ...] = ("Drums",)  # compete for the percussive part
 
@@ -159,12 +173,12 @@ class _ChunkSeparator:
 
     def __init__(self, options: SeparationOptions, params: TwelveParams = DEFAULT_TWELVE_PARAMS) -> None:
         self.options = options
-        if options.learned_families is not None:
-            params = replace(params, learned_families=options.learned_families)
+        if options.model_shares is not None:
+            params = replace(params, model_shares=MappingProxyType(dict(options.model_shares)))
         self.params = params
         self.learned = load_learned_masks(options)
-        # the DSP path's dictionary is only built (1-3 s) when some family takes the DSP path
-        dsp_needed = any(f not in self.learned_families() for f in ACCOMPANIMENT_STEMS if f != "FX")
+        # the DSP path's dictionary is only built (1-3 s) when some family takes a share from the DSP path
+        dsp_needed = any(self.model_share(stem) < 1.0 for stem in ACCOMPANIMENT_STEMS)
         self.dictionary: Dictionary | None = get_dictionary(_cache_dir(options)) if dsp_needed else None
         self.band_matrix = scipy.sparse.csr_matrix(bands.band_matrix())
         self.spread_matrix = scipy.sparse.csr_matrix(bands.spread_matrix())
@@ -265,14 +279,16 @@ class _ChunkSeparator:
     def accompaniment(
         self, accompaniment: np.ndarray, families: tuple[str, ...] | None = None
     ) -> dict[str, np.ndarray]:
-        """Split the accompaniment into the ten instrument stems: the families in `params.learned_families`
-        from the trained model's masks (when it loaded), the others from the DSP path. With `families`,
-        only those families compete (the others' stems come out silent; FX keeps the residual)."""
-        competing = tuple(f for f in ACCOMPANIMENT_STEMS if families is None or f in families)
-        learned_families = self.learned_families(competing)
-        dsp_families = tuple(f for f in competing if f not in learned_families and f != "FX")
+        """Split the accompaniment into the ten instrument stems. Each method gives every stem a mask, the masks
+        of a method summing to one (the DSP path's FX: what its families leave); each stem's mask is its
+        `model_share` of the model's mask plus the rest of the DSP path's, and the blended masks are scaled to
+        sum to one again. With `families`, only those families compete (the others' stems come out silent);
+        FX keeps the residual."""
+        competing = tuple(f for f in INSTRUMENT_FAMILIES if families is None or f in families)
+        stems_blended = (*competing, "FX")
+        shares = {stem: self.model_share(stem) for stem in stems_blended}
         bin_masks: dict[str, np.ndarray] = {}
-        if dsp_families or self.learned is None:
+        if any(share < 1.0 for share in shares.values()):
             params = replace(
                 self.params,
                 harmonic_families=tuple(f for f in self.params.harmonic_families if f in competing),
@@ -281,44 +297,46 @@ class _ChunkSeparator:
             )
             analysis = self.analyse(accompaniment, params)
             spectrum, band_magnitude = analysis.spectrum, analysis.band_magnitude
-            shares = self.band_shares(analysis, params)
-            for family in dsp_families:
-                bin_mask = np.asarray(self.spread_matrix @ shares[family], dtype=np.float32)
+            dsp_shares = self.band_shares(analysis, params)
+            dsp_masks = {}
+            for family in competing:
+                dsp_masks[family] = np.asarray(self.spread_matrix @ dsp_shares[family], dtype=np.float32)
                 if analysis.texture_keep is not None:
                     # a sustained noise texture's share of each bin is FX's before the families split the rest
-                    bin_mask *= analysis.texture_keep
-                bin_masks[family] = bin_mask
+                    dsp_masks[family] *= analysis.texture_keep
+            dsp_masks["FX"] = np.float32(1.0) - sum(dsp_masks.values(), np.zeros(spectrum.shape[1:], np.float32))
+            bin_masks = {stem: np.float32(1.0 - shares[stem]) * dsp_masks[stem] for stem in stems_blended}
         else:
             spectrum = stft(accompaniment)
             _, band_magnitude = self.magnitudes(spectrum)
-        if self.learned is not None and learned_families:
-            # the learned families split what the DSP families left, in proportion to their masks
-            left = np.float32(1.0) - sum(bin_masks.values(), np.zeros(spectrum.shape[1:], dtype=np.float32))
-            masks = self.learned.band_masks(band_magnitude)
-            total = sum(masks[f] for f in learned_families) + np.float32(1e-12)
-            for family in learned_families:
-                if family != "FX":
-                    bin_masks[family] = left * np.asarray(
-                        self.spread_matrix @ (masks[family] / total), dtype=np.float32
-                    )
+        if self.learned is not None and any(share > 0.0 for share in shares.values()):
+            model_masks = self.learned.band_masks(band_magnitude)
+            for stem in stems_blended:
+                model_mask = np.float32(shares[stem]) * np.asarray(
+                    self.spread_matrix @ model_masks[stem], dtype=np.float32
+                )
+                bin_masks[stem] = bin_masks[stem] + model_mask if stem in bin_masks else model_mask
+            # blends of two partitions (and the model's masks of the families not competing) need not sum to one
+            total = sum(bin_masks.values(), np.zeros(spectrum.shape[1:], dtype=np.float32))
+            scale = np.reciprocal(np.maximum(total, np.float32(1e-12)))
+            for mask in bin_masks.values():
+                mask *= scale
         stems: dict[str, np.ndarray] = {}
         families_sum = np.zeros_like(accompaniment)
-        for family in ACCOMPANIMENT_STEMS:
-            if family == "FX":
-                continue
-            if family in bin_masks:
+        for family in INSTRUMENT_FAMILIES:
+            if family in competing:
                 stems[family] = istft(spectrum * bin_masks[family][None], accompaniment.shape[-1])
                 families_sum += stems[family]
             else:
                 stems[family] = np.zeros_like(accompaniment)
-        stems["FX"] = accompaniment - families_sum  # its mask's share (or the noise textures) and the residual
+        stems["FX"] = accompaniment - families_sum  # its mask's share, and the residual
         return stems
 
-    def learned_families(self, competing: tuple[str, ...] = ACCOMPANIMENT_STEMS) -> tuple[str, ...]:
-        """The competing families whose masks come from the trained model (none without it)."""
+    def model_share(self, stem: str) -> float:
+        """The trained model's share of an instrument stem's mask (0 without the model)."""
         if self.learned is None:
-            return ()
-        return tuple(f for f in competing if f in self.params.learned_families)
+            return 0.0
+        return float(self.params.model_shares.get(stem, 0.0))
 
     def __call__(self, chunk: np.ndarray, progress: ProgressCallback = no_progress) -> dict[str, np.ndarray]:
         vocals, accompaniment, demucs_sources = self.vocals(chunk)
@@ -355,7 +373,12 @@ class _ChunkSeparator:
             methods.update(dict.fromkeys(ACCOMPANIMENT_STEMS, f"hpss+{dictionary_method}"))
             methods["FX"] = "noise-texture+residual"  # with demucs too: the texture mask runs on demucs' "other"
         if self.learned is not None:
-            methods.update(dict.fromkeys(self.learned_families(), self.learned.method))
+            for stem in ACCOMPANIMENT_STEMS:
+                share = self.model_share(stem)
+                if share >= 1.0:
+                    methods[stem] = self.learned.method
+                elif share > 0.0:
+                    methods[stem] = f"{self.learned.method}×{share:g}+{methods[stem]}"
         if self.demucs:
             for name in DEMUCS_STEMS:
                 methods[name] = f"demucs-{DEMUCS_MODEL}"
