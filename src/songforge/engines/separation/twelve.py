@@ -9,8 +9,8 @@ Instruments: each family's mask blends two methods, in a share per family (`Twel
    chosen on held-out validation songs). Learned (when `options.learned_twelve` and the weights load,
    `learned.py`): the trained mask model (`masknet.py`) reads the accompaniment's band magnitudes and
    answers ten masks that sum to one. DSP (steps 3-7 below; every family, whole, when the model is off or
-   missing). The masks are spread from bands to STFT bins, blended, scaled down where a bin would be
-   claimed more than once over, and applied to the stereo accompaniment; FX keeps the residual.
+   missing). The masks are spread from bands to STFT bins, blended, scaled to sum to one again and
+   applied to the stereo accompaniment; FX keeps the residual.
 3. Drums vs pitched: median-filtering HPSS of the accompaniment (`dsp/hpss.py`, on log-linear bands).
    The percussive part goes to Drums.
 4.-6. Bass, Guitar, Keyboard, Strings, Brass, Woodwinds, Percussion, Synth: supervised
