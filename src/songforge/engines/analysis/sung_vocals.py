@@ -29,10 +29,16 @@ def sung_vocals(
     sample_rate: int,
     options: SeparationOptions | None = None,
     progress: ProgressCallback = no_progress,
+    *,
+    mix_vocals: np.ndarray | None = None,
 ) -> np.ndarray:
     """Mono float32 vocals at MODEL_RATE (basic-pitch's rate) of a (channels, samples) mix; ValueError for audio
-    the separator cannot use."""
-    first = vocals_heard_at(mix, sample_rate, SEPARATION_SHIFTS[0], options)
+    the separator cannot use. `mix_vocals`: the mix's own Two vocal stem, when the caller has separated it
+    already (the unmoved pass is then not run again)."""
+    if mix_vocals is None:
+        first = vocals_heard_at(mix, sample_rate, SEPARATION_SHIFTS[0], options)
+    else:
+        first = mono_at(mix_vocals, sample_rate, MODEL_RATE)
     united = spectrum_of(first)
     progress(1 / len(SEPARATION_SHIFTS), "separation")
     for done, semitones in enumerate(SEPARATION_SHIFTS[1:], start=2):

@@ -28,18 +28,19 @@ def run(context: JobContext, params: MidiParams) -> JobResult:
     audio = read_clip_master(context, params.clip_id, "transcribe")
     options = separation_options(context.services.settings)
     try:
+        mix_vocals, accompaniment = separate(
+            audio.samples,
+            audio.sample_rate,
+            StemSet.TWO,
+            lambda fraction, stage: context.progress(0.1 * fraction, stage),
+            options,
+        )
         vocals = sung_vocals(
             audio.samples,
             audio.sample_rate,
             options,
-            lambda fraction, stage: context.progress(0.5 * fraction, stage),
-        )
-        _, accompaniment = separate(
-            audio.samples,
-            audio.sample_rate,
-            StemSet.TWO,
-            lambda fraction, stage: context.progress(0.5 + 0.1 * fraction, stage),
-            options,
+            lambda fraction, stage: context.progress(0.1 + 0.5 * fraction, stage),
+            mix_vocals=mix_vocals.audio,
         )
     except ValueError as error:
         raise JobFailed(f"the audio could not be separated: {error}", error_type="invalid_audio") from error
