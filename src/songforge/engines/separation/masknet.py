@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from songforge.engines.separation.stems import TWELVE_STEMS
+from songforge.engines.separation.stems import ACCOMPANIMENT_STEMS
 
 # The stems the model splits the accompaniment into, in its output order.
-FAMILIES: tuple[str, ...] = TWELVE_STEMS[2:]
+FAMILIES: tuple[str, ...] = ACCOMPANIMENT_STEMS
 LOG_FLOOR = 1e-2  # magnitude floor before the log (an STFT magnitude of a full-scale tone is ~1000)
 
 

@@ -6,7 +6,19 @@ import numpy as np
 # The stem-set vocabulary is the API's (core/stem_sets.py, pure names); the engine uses it as it is.
 from songforge.core.stem_sets import TWELVE_STEMS, TWO_STEMS, StemSet
 
-__all__ = ["TWELVE_STEMS", "TWO_STEMS", "StemSet", "energy", "is_silent", "stem_file_stem", "validate_mix"]
+__all__ = [
+    "ACCOMPANIMENT_STEMS",
+    "TWELVE_STEMS",
+    "TWO_STEMS",
+    "StemSet",
+    "energy",
+    "is_silent",
+    "stem_file_stem",
+    "validate_mix",
+]
+
+# Everything after the two vocal stems comes out of the accompaniment.
+ACCOMPANIMENT_STEMS: tuple[str, ...] = TWELVE_STEMS[2:]
 
 
 def stem_file_stem(name: str) -> str:

@@ -61,15 +61,13 @@ from songforge.engines.separation.dsp.nmf import nmf_activations
 from songforge.engines.separation.dsp.noise import TextureParams, texture_mask
 from songforge.engines.separation.dsp.spatial import centre_mask
 from songforge.engines.separation.learned import load_learned_masks
-from songforge.engines.separation.stems import TWELVE_STEMS, StemSet, energy, is_silent
+from songforge.engines.separation.stems import ACCOMPANIMENT_STEMS, TWELVE_STEMS, StemSet, energy, is_silent
 from songforge.engines.separation.stft import HOP, MODEL_SAMPLE_RATE, N_FFT, istft, stft
 
 log = logging.getLogger(__name__)
 
 NMF_ITERATIONS = 30
 
-# Everything after the two vocal stems comes out of the accompaniment.
-ACCOMPANIMENT_STEMS: tuple[str, ...] = TWELVE_STEMS[2:]
 INSTRUMENT_FAMILIES: tuple[str, ...] = ACCOMPANIMENT_STEMS[:-1]  # all but FX, which is the residual
 
 DEMUCS_MODEL = "htdemucs_6s"
